@@ -1,0 +1,137 @@
+"""Training callbacks (skorch style): progress bar, loss history, early stopping, checkpoints."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
+
+if TYPE_CHECKING:
+    from .training import GANTrainer
+
+__all__ = ["Callback", "Checkpoint", "EarlyStopping", "History", "ProgressBar"]
+
+
+class Callback:
+    """Base class: override the hooks you need. ``trainer.stop_training = True`` stops the loop."""
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        pass
+
+    def on_step_end(self, trainer: GANTrainer, logs: dict[str, Any]) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+        pass
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        pass
+
+
+class History(Callback):
+    """One row per epoch: epoch, step, seconds and the mean of each logged loss."""
+
+    def __init__(self, rows: list[dict[str, float]] | None = None) -> None:
+        self.rows: list[dict[str, float]] = list(rows or [])
+
+    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+        self.rows.append(
+            {"epoch": trainer.epoch, "step": trainer.step, "seconds": trainer.seconds, **logs}
+        )
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over steps showing the latest epoch's mean losses."""
+
+    def __init__(self, desc: str = "training") -> None:
+        self.desc = desc
+        self._bar: Any = None
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        self._bar = tqdm(
+            total=trainer.total_steps, initial=trainer.step, desc=self.desc, unit="step",
+            dynamic_ncols=True, leave=True,
+        )
+
+    def on_step_end(self, trainer: GANTrainer, logs: dict[str, Any]) -> None:
+        self._bar.update(1)
+
+    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+        self._bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items()}, refresh=False)
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` checks.
+
+    Parameters
+    ----------
+    monitor : callable
+        ``monitor(trainer) -> float``, lower is better (negate a score to maximize it); or the
+        name of a logged loss (e.g. ``"g_loss"``).
+    patience : int
+        Checks without improvement before stopping.
+    every : int
+        Check every ``every`` epochs.
+    min_delta : float
+        The smallest decrease that counts as an improvement.
+    """
+
+    def __init__(
+        self,
+        monitor: Callable[[GANTrainer], float] | str,
+        patience: int = 5,
+        every: int = 1,
+        min_delta: float = 0.0,
+    ) -> None:
+        self.monitor = monitor
+        self.patience = patience
+        self.every = every
+        self.min_delta = min_delta
+        self.best = math.inf
+        self.bad_checks = 0
+        self.stopped_at: int | None = None
+
+    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+        epoch = round(trainer.epoch)
+        if epoch == 0 or epoch % self.every:
+            return
+        if isinstance(self.monitor, str):
+            if self.monitor not in logs:
+                raise ValueError(
+                    f"EarlyStopping monitors {self.monitor!r}, which is not logged; "
+                    f"logged: {', '.join(logs)}."
+                )
+            value = logs[self.monitor]
+        else:
+            value = float(self.monitor(trainer))
+        if value < self.best - self.min_delta:
+            self.best, self.bad_checks = value, 0
+        else:
+            self.bad_checks += 1
+            if self.bad_checks >= self.patience:
+                trainer.stop_training = True
+                self.stopped_at = trainer.step
+
+
+class Checkpoint(Callback):
+    """Every ``every`` epochs, write a resumable checkpoint into ``dirname``.
+
+    The synthesizer sets ``save_fn``; the folder holds the latest checkpoint (safetensors + JSON).
+    """
+
+    def __init__(self, dirname: str | Path, every: int = 1) -> None:
+        self.dirname = Path(dirname)
+        self.every = every
+        self.save_fn: Callable[[Path], None] | None = None
+
+    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+        epoch_done = trainer.step % trainer.steps_per_epoch == 0
+        if self.save_fn is not None and epoch_done and round(trainer.epoch) % self.every == 0:
+            self.save_fn(self.dirname)

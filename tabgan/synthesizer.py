@@ -1,0 +1,591 @@
+"""`GANSynthesizer`: the scikit-learn style estimator users fit and sample from."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from . import serialization as ser
+from .adapters import get_adapter, resolve_adapter
+from .callbacks import Callback, Checkpoint, History, ProgressBar
+from .losses import get_loss
+from .plotting import plot_history
+from .training import GANTrainer, TrainingConfig, steps_per_epoch
+from .utils import (
+    derive_seed,
+    get_torch_rng_state,
+    local_torch_rng,
+    resolve_device,
+    seed_from_random_state,
+)
+
+__all__ = ["ENGINE_DEFAULTS", "GANSynthesizer"]
+
+#: Used where neither the user nor the adapter's ``training_defaults`` set a value.
+ENGINE_DEFAULTS: dict[str, Any] = {
+    "loss": "minimax",
+    "epochs": 100,
+    "batch_size": 256,
+    "latent_dim": 64,
+    "n_critic": 1,
+    "weight_decay": 0.0,
+    "pac": 1,
+    "ema_decay": 0.999,
+    "grad_clip": 0.0,
+}
+
+# name -> (type check, lower bound, whether the bound is inclusive)
+_INT_PARAMS = {"epochs": 1, "batch_size": 1, "latent_dim": 1, "n_critic": 1, "pac": 1}
+_FLOAT_PARAMS = {
+    "generator_lr": "positive",
+    "discriminator_lr": "positive",
+    "weight_decay": "nonnegative",
+    "gradient_penalty": "nonnegative",
+    "r1": "nonnegative",
+    "label_smoothing": "unit",
+    "instance_noise": "nonnegative",
+    "mmd_weight": "nonnegative",
+    "ema_decay": "unit",
+    "grad_clip": "nonnegative",
+    "max_seconds": "positive",
+}
+
+
+class GANSynthesizer(BaseEstimator):
+    """Learn a generative adversarial network from data and sample new data from it.
+
+    Every training parameter left at ``None`` takes the adapter's default for its domain
+    (``adapter.training_defaults``), then the loss's (learning rate, Adam betas), then the
+    engine's (:data:`ENGINE_DEFAULTS`). The resolved values are in ``config_`` after ``fit``.
+
+    Parameters
+    ----------
+    adapter : str, adapter class or adapter instance, default="tabular"
+        The data domain: ``"tabular"``, ``"audio"``, ``"text"``, ``"vector"`` or a third-party
+        adapter registered under the entry-point group ``tabgan.adapters``.
+    epochs : int, optional
+        Passes over the data; one epoch is ``ceil(n_rows / batch_size)`` steps.
+    batch_size : int, optional
+        Samples per step; must be a multiple of ``pac``.
+    latent_dim : int, optional
+        Size of the generator's noise input.
+    loss : {"minimax", "wgan", "hinge", "lsgan", "rsgan"}, optional
+        The adversarial loss. ``"minimax"`` is the non-saturating -log D(G(z)) form.
+    n_critic : int, optional
+        Discriminator steps per generator step.
+    generator_lr, discriminator_lr : float, optional
+        Adam learning rates (two time-scale updates when they differ).
+    betas : tuple of float, optional
+        Adam betas for both networks.
+    weight_decay : float, optional
+        Adam weight decay for both networks.
+    pac : int, optional
+        PacGAN packing: the discriminator judges ``pac`` samples at once.
+    gradient_penalty : float, optional
+        WGAN-GP weight; defaults to 10 for ``loss="wgan"`` and 0 otherwise.
+    r1 : float, default=0
+        R1 penalty weight on real data.
+    label_smoothing : float, default=0
+        One-sided label smoothing: the real target becomes ``1 - label_smoothing``.
+    instance_noise : float, default=0
+        Standard deviation of Gaussian noise added to the discriminator's inputs, annealed
+        linearly to 0 over training.
+    mmd_weight : float, default=0
+        Weight of a multi-bandwidth Gaussian-kernel MMD term in the generator loss.
+    ema_decay : float, optional
+        Decay of the exponential moving average of the generator weights used for sampling;
+        0 samples from the live generator.
+    grad_clip : float, optional
+        Clip each network's gradient norm to this value; 0 disables.
+    max_seconds : float, optional
+        Stop training after this many seconds, whatever ``epochs`` says.
+    random_state : int, numpy Generator or None
+        Seeds a private random state; the same int gives identical samples on CPU.
+    device : {"auto", "cpu", "cuda", "mps"}, default="auto"
+    verbose : bool, default=True
+        Show a progress bar with the current losses.
+    callbacks : list of Callback, optional
+        Extra training callbacks (e.g. :class:`~tabgan.callbacks.EarlyStopping`).
+    checkpoint_dir : str or Path, optional
+        Write a resumable checkpoint there every ``checkpoint_every`` epochs.
+    checkpoint_every : int, default=1
+
+    Attributes
+    ----------
+    adapter_ : fitted adapter
+    generator_ : torch.nn.Module
+        The network used for sampling (the EMA copy when ``ema_decay > 0``).
+    discriminator_ : torch.nn.Module or None
+        ``None`` after :meth:`load`.
+    config_ : TrainingConfig
+    history_ : pandas.DataFrame
+        One row per epoch: epoch, step, seconds and the mean losses.
+    n_steps_ : int
+    device_ : torch.device
+    """
+
+    def __init__(
+        self,
+        adapter: Any = "tabular",
+        *,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        latent_dim: int | None = None,
+        loss: str | None = None,
+        n_critic: int | None = None,
+        generator_lr: float | None = None,
+        discriminator_lr: float | None = None,
+        betas: tuple[float, float] | None = None,
+        weight_decay: float | None = None,
+        pac: int | None = None,
+        gradient_penalty: float | None = None,
+        r1: float = 0.0,
+        label_smoothing: float = 0.0,
+        instance_noise: float = 0.0,
+        mmd_weight: float = 0.0,
+        ema_decay: float | None = None,
+        grad_clip: float | None = None,
+        max_seconds: float | None = None,
+        random_state: Any = None,
+        device: str = "auto",
+        verbose: bool = True,
+        callbacks: Sequence[Callback] | None = None,
+        checkpoint_dir: str | Path | None = None,
+        checkpoint_every: int = 1,
+    ) -> None:
+        self.adapter = adapter
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.loss = loss
+        self.n_critic = n_critic
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+        self.betas = betas
+        self.weight_decay = weight_decay
+        self.pac = pac
+        self.gradient_penalty = gradient_penalty
+        self.r1 = r1
+        self.label_smoothing = label_smoothing
+        self.instance_noise = instance_noise
+        self.mmd_weight = mmd_weight
+        self.ema_decay = ema_decay
+        self.grad_clip = grad_clip
+        self.max_seconds = max_seconds
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+
+    # -- parameters ---------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        for name, low in _INT_PARAMS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"`{name}` must be an int, got {type(value).__name__} {value!r}.")
+            if value < low:
+                raise ValueError(f"`{name}` must be >= {low}, got {value}.")
+        for name, kind in _FLOAT_PARAMS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"`{name}` must be a number, got {type(value).__name__} {value!r}.")
+            bad = (
+                (kind == "positive" and not value > 0)
+                or (kind == "nonnegative" and not value >= 0)
+                or (kind == "unit" and not 0 <= value < 1)
+                or not np.isfinite(value)
+            )
+            if bad:
+                rule = {"positive": "> 0", "nonnegative": ">= 0", "unit": "in [0, 1)"}[kind]
+                raise ValueError(f"`{name}` must be {rule}, got {value}.")
+        if self.loss is not None:
+            get_loss(self.loss)
+        if self.betas is not None:
+            if (
+                not isinstance(self.betas, (tuple, list))
+                or len(self.betas) != 2
+                or not all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in self.betas)
+            ):
+                raise ValueError(f"`betas` must be two numbers in [0, 1), got {self.betas!r}.")
+        if not isinstance(self.verbose, (bool, np.bool_)):
+            raise TypeError(f"`verbose` must be a bool, got {self.verbose!r}.")
+        if (
+            isinstance(self.checkpoint_every, bool)
+            or not isinstance(self.checkpoint_every, numbers.Integral)
+            or self.checkpoint_every < 1
+        ):
+            raise ValueError(f"`checkpoint_every` must be an int >= 1, got {self.checkpoint_every!r}.")
+        if self.callbacks is not None:
+            for cb in self.callbacks:
+                if not isinstance(cb, Callback):
+                    raise TypeError(
+                        f"`callbacks` must hold tabgan Callback objects, got {type(cb).__name__}."
+                    )
+
+    def _resolve_config(self, adapter: Any) -> TrainingConfig:
+        d = {**ENGINE_DEFAULTS, **dict(getattr(adapter, "training_defaults", {}))}
+
+        def pick(name: str, fallback: Any = None) -> Any:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+            return d.get(name, fallback)
+
+        loss = get_loss(pick("loss"))
+        gp = pick("gradient_penalty", 10.0 if loss.needs_gradient_penalty else 0.0)
+        if self.gradient_penalty is None and "gradient_penalty" in d and not loss.needs_gradient_penalty:
+            gp = 0.0  # the adapter's penalty belongs to its default (WGAN) loss
+        lr = d.get("lr", loss.lr)
+        if self.label_smoothing and not loss.supports_smoothing:
+            raise ValueError(
+                f"`label_smoothing` has no meaning for loss={loss.name!r}; use 'minimax', "
+                "'lsgan' or 'rsgan'."
+            )
+        config = TrainingConfig(
+            loss=loss.name,
+            epochs=int(pick("epochs")),
+            batch_size=int(pick("batch_size")),
+            latent_dim=int(pick("latent_dim")),
+            n_critic=int(pick("n_critic")),
+            generator_lr=float(self.generator_lr if self.generator_lr is not None else lr),
+            discriminator_lr=float(
+                self.discriminator_lr if self.discriminator_lr is not None else lr
+            ),
+            betas=tuple(float(b) for b in (self.betas or d.get("betas", loss.betas))),  # type: ignore[arg-type]
+            weight_decay=float(pick("weight_decay")),
+            pac=int(pick("pac")),
+            gradient_penalty=float(gp),
+            r1=float(self.r1),
+            label_smoothing=float(self.label_smoothing),
+            instance_noise=float(self.instance_noise),
+            mmd_weight=float(self.mmd_weight),
+            ema_decay=float(pick("ema_decay")),
+            grad_clip=float(pick("grad_clip")),
+            max_seconds=None if self.max_seconds is None else float(self.max_seconds),
+        )
+        if config.batch_size % config.pac:
+            raise ValueError(
+                f"`batch_size` ({config.batch_size}) must be a multiple of `pac` ({config.pac})."
+            )
+        return config
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(
+        self, X: Any, y: Any = None, *, resume_from: str | Path | None = None, **fit_params: Any
+    ) -> GANSynthesizer:
+        """Learn the data's encoding, then train the GAN.
+
+        Parameters
+        ----------
+        X : data for the adapter (a DataFrame for ``tabular``, an array for ``vector``, ...)
+        y : ignored unless the adapter takes labels (passed on as ``y``).
+        resume_from : path, optional
+            A checkpoint folder written by ``checkpoint_dir``: training continues from its step
+            to ``epochs`` and ends with the same weights as an uninterrupted run.
+        **fit_params : passed to the adapter's ``fit`` (e.g. ``metadata=`` for ``tabular``).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        device = resolve_device(self.device)
+        if y is not None:
+            fit_params["y"] = y
+        checkpoint = None
+        if resume_from is not None:
+            checkpoint = ser.read_folder(resume_from)
+            if checkpoint[0].get("kind") != "checkpoint":
+                raise ValueError(f"{resume_from} is a saved model, not a training checkpoint.")
+        adapter = resolve_adapter(self.adapter)
+        config = self._resolve_config(adapter)
+        seed = seed_from_random_state(self.random_state)
+        if checkpoint is not None:
+            doc, tensors = checkpoint
+            seed = int(doc["seed"])
+            if doc["adapter"]["name"] != adapter.name:
+                raise ValueError(
+                    f"The checkpoint was trained with adapter {doc['adapter']['name']!r}, "
+                    f"not {adapter.name!r}."
+                )
+            changed = {
+                k
+                for k, v in doc["training_config"].items()
+                if k not in ("epochs", "max_seconds") and _jsonable(getattr(config, k)) != v
+            }
+            if changed:
+                raise ValueError(
+                    "The checkpoint was trained with other settings: "
+                    + ", ".join(f"{k}={doc['training_config'][k]!r}" for k in sorted(changed))
+                )
+            adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))
+        else:
+            adapter.fit(X, rng=np.random.default_rng(derive_seed(seed, 1)), **fit_params)
+        encoded = adapter.encode(X)
+        if not isinstance(encoded, torch.Tensor):
+            raise TypeError(f"The {adapter.name!r} adapter's encode() must return a torch.Tensor.")
+        if len(encoded) == 0:
+            raise ValueError("No training samples: the data is empty.")
+        encoded = encoded.to(device=device, dtype=torch.float32)
+
+        self.adapter_ = adapter
+        self.config_ = config
+        self.seed_ = seed
+        self.device_ = device
+        self._sample_calls = 0
+        history = History(checkpoint[0].get("history") if checkpoint else None)
+        rng_state = ser.unprefixed("rng", checkpoint[1]) if checkpoint else None
+        with local_torch_rng(derive_seed(seed, 2), device, state=None):
+            generator = adapter.build_generator(config.latent_dim)
+            discriminator = adapter.build_discriminator(config.pac)
+            trainer = GANTrainer(
+                generator,
+                discriminator,
+                adapter.activate,
+                adapter.make_sampler(encoded),
+                config,
+                device,
+                steps_per_epoch(len(encoded), config.batch_size),
+                on_generator_step=getattr(adapter, "on_train_step", None),
+            )
+            if checkpoint is not None:
+                self._restore_trainer(trainer, *checkpoint)
+            elif hasattr(adapter, "pretrain"):
+                adapter.pretrain(trainer.generator, encoded, device=device, verbose=self.verbose)
+                if trainer.ema is not None:
+                    trainer.ema.module.load_state_dict(trainer.generator.state_dict())
+            self._trainer = trainer
+            callbacks: list[Callback] = [history]
+            if self.verbose:
+                callbacks.append(ProgressBar(f"tabgan[{adapter.name}]"))
+            callbacks.extend(self.callbacks or [])
+            if self.checkpoint_dir is not None:
+                ckpt = Checkpoint(self.checkpoint_dir, self.checkpoint_every)
+                ckpt.save_fn = lambda path: self.save_checkpoint(path)
+                callbacks.append(ckpt)
+            self._history_cb = history
+            with local_torch_rng(None, device, state=rng_state):
+                trainer.fit(callbacks)
+        self.generator_ = trainer.sampling_generator()
+        self.discriminator_ = trainer.discriminator
+        self.n_steps_ = trainer.step
+        self.history_ = pd.DataFrame(history.rows)
+        return self
+
+    def _restore_trainer(
+        self, trainer: GANTrainer, doc: dict[str, Any], tensors: dict[str, torch.Tensor]
+    ) -> None:
+        dev = trainer.device
+        trainer.generator.load_state_dict(ser.unprefixed("generator", tensors))
+        trainer.discriminator.load_state_dict(ser.unprefixed("discriminator", tensors))
+        if trainer.ema is not None:
+            trainer.ema.module.load_state_dict(ser.unprefixed("ema", tensors))
+            trainer.ema.updates = int(doc["ema_updates"])
+        ser.unflatten_optimizer(trainer.opt_g, "opt_g", doc["opt_g"], _to(tensors, dev))
+        ser.unflatten_optimizer(trainer.opt_d, "opt_d", doc["opt_d"], _to(tensors, dev))
+        trainer.step = int(doc["step"])
+        trainer.seconds = float(doc["seconds"])
+
+    # -- sampling -----------------------------------------------------------------------------
+    def sample(
+        self,
+        n: int,
+        conditions: Any = None,
+        *,
+        batch_size: int | None = None,
+        random_state: Any = None,
+        **sample_params: Any,
+    ) -> Any:
+        """Generate ``n`` new samples, decoded to the domain's own form.
+
+        Parameters
+        ----------
+        n : int
+            How many samples (>= 1).
+        conditions : optional
+            Adapter-specific conditions (for ``tabular``: a dict ``{column: value}`` or a
+            DataFrame of conditions, one row per sample).
+        batch_size : int, optional
+            Samples generated per forward pass.
+        random_state : int, optional
+            Seed for this call. By default successive calls give different samples, in a
+            sequence fixed by the estimator's ``random_state``.
+        **sample_params : passed to the adapter's ``generate`` (e.g. ``temperature`` for text).
+        """
+        check_is_fitted(self, "generator_")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"`n` must be an int, got {type(n).__name__} {n!r}.")
+        if n < 1:
+            raise ValueError(f"`n` must be >= 1, got {n}.")
+        if random_state is None:
+            seed = derive_seed(self.seed_, 3, self._sample_calls)
+            self._sample_calls += 1
+        else:
+            seed = seed_from_random_state(random_state)
+        adapter, generator, device = self.adapter_, self.generator_, self.device_
+        chunk = int(batch_size or max(self.config_.batch_size, 1024))
+        was_training = generator.training
+        generator.eval()
+        try:
+            with local_torch_rng(seed, device), torch.inference_mode():
+                cond = adapter.sampling_conditions(n, conditions)
+                if cond is not None:
+                    cond = cond.to(device)
+                parts = []
+                for start in range(0, n, chunk):
+                    m = min(chunk, n - start)
+                    z = torch.randn(m, self.config_.latent_dim, device=device)
+                    c = None if cond is None else cond[start : start + m]
+                    parts.append(adapter.generate(generator, z, c, **sample_params).cpu())
+                x = torch.cat(parts)
+        finally:
+            generator.train(was_training)
+        return adapter.decode(x, rng=np.random.default_rng(derive_seed(seed, 4)))
+
+    # -- saving -------------------------------------------------------------------------------
+    def _base_doc(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        adapter = self.adapter_
+        a_config, a_tensors = adapter.get_state()
+        params = {}
+        for k, v in self.get_params(deep=False).items():
+            if k == "adapter":
+                v = adapter.name
+            elif k == "callbacks":
+                v = None  # callbacks hold code, never saved
+            elif k == "random_state" and not isinstance(v, (int, type(None))):
+                v = None
+            params[k] = _jsonable(v)
+        doc = {
+            "estimator": "GANSynthesizer",
+            "params": params,
+            "adapter": {
+                "name": adapter.name,
+                "params": _jsonable(adapter.get_params(deep=False)),
+                "state": a_config,
+            },
+            "training_config": _jsonable(self.config_.to_dict()),
+            "seed": self.seed_,
+            "sample_calls": self._sample_calls,
+            "history": self._history_rows(),
+            "n_steps": self.n_steps_ if hasattr(self, "n_steps_") else self._trainer.step,
+        }
+        return doc, ser.prefixed("adapter", a_tensors)
+
+    def _history_rows(self) -> list[dict[str, float]]:
+        if hasattr(self, "_history_cb"):
+            return list(self._history_cb.rows)
+        return self.history_.to_dict("records") if hasattr(self, "history_") else []
+
+    def save(self, path: str | Path) -> Path:
+        """Save the fitted model into the folder ``path`` (safetensors + JSON, no pickle)."""
+        check_is_fitted(self, "generator_")
+        doc, tensors = self._base_doc()
+        doc["kind"] = "model"
+        tensors.update(ser.prefixed("generator", self.generator_.state_dict()))
+        return ser.write_folder(path, doc, tensors)
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """Write a resumable checkpoint of the run in progress (or finished)."""
+        trainer = self._trainer
+        doc, tensors = self._base_doc()
+        doc.update(kind="checkpoint", step=trainer.step, seconds=trainer.seconds)
+        tensors.update(ser.prefixed("generator", trainer.generator.state_dict()))
+        tensors.update(ser.prefixed("discriminator", trainer.discriminator.state_dict()))
+        if trainer.ema is not None:
+            tensors.update(ser.prefixed("ema", trainer.ema.module.state_dict()))
+            doc["ema_updates"] = trainer.ema.updates
+        for name, opt in (("opt_g", trainer.opt_g), ("opt_d", trainer.opt_d)):
+            structure, opt_tensors = ser.flatten_optimizer(opt, name)
+            doc[name] = structure
+            tensors.update(opt_tensors)
+        tensors.update(ser.prefixed("rng", get_torch_rng_state(trainer.device)))
+        doc["n_steps"] = trainer.step
+        return ser.write_folder(path, doc, tensors)
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str = "auto") -> GANSynthesizer:
+        """Load a model saved by :meth:`save` (or the sampling part of a checkpoint)."""
+        doc, tensors = ser.read_folder(path)
+        for key in ("params", "adapter", "training_config", "seed"):
+            if key not in doc:
+                raise ValueError(f"{Path(path) / ser.CONFIG} lacks the field {key!r}.")
+        adapter_cls = get_adapter(doc["adapter"]["name"])
+        try:
+            adapter = adapter_cls(**doc["adapter"].get("params", {}))
+            adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{Path(path) / ser.CONFIG}: the adapter state does not load: {exc}"
+            ) from None
+        params = dict(doc["params"])
+        if params.get("betas") is not None:
+            params["betas"] = tuple(params["betas"])
+        params["device"] = device
+        try:
+            est = cls(**params)
+        except TypeError as exc:
+            raise ValueError(f"{Path(path) / ser.CONFIG}: unknown parameter: {exc}") from None
+        tc = dict(doc["training_config"])
+        tc["betas"] = tuple(tc["betas"])
+        est.config_ = TrainingConfig(**tc)
+        est.adapter_ = adapter
+        est.seed_ = int(doc["seed"])
+        est.device_ = resolve_device(device)
+        est._sample_calls = int(doc.get("sample_calls", 0))
+        generator = adapter.build_generator(est.config_.latent_dim)
+        key = "ema" if doc.get("kind") == "checkpoint" and "ema_updates" in doc else "generator"
+        try:
+            generator.load_state_dict(ser.unprefixed(key, tensors))
+        except RuntimeError as exc:
+            raise ValueError(
+                f"{Path(path) / ser.TENSORS}: the generator weights do not fit: {exc}"
+            ) from None
+        est.generator_ = generator.to(est.device_).eval()
+        est.discriminator_ = None
+        est.history_ = pd.DataFrame(doc.get("history", []))
+        est.n_steps_ = int(doc.get("n_steps", 0))
+        return est
+
+    # -- reporting ----------------------------------------------------------------------------
+    def plot_history(self, path: str | Path | None = None) -> Any:
+        """Plot the loss history (a PNG at ``path`` when given); returns the figure."""
+        check_is_fitted(self, "history_")
+        return plot_history(self.history_, path)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if hasattr(value, "get_params"):
+        return {"class": type(value).__name__, "params": _jsonable(value.get_params(deep=False))}
+    return repr(value)
+
+
+def _to(tensors: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: v.to(device) for k, v in tensors.items()}

@@ -1,0 +1,299 @@
+"""The adversarial training loop. Domain-free: it sees tensors, networks and a sampler."""
+
+from __future__ import annotations
+
+import copy
+import math
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from .adapters import TrainingSampler
+from .losses import get_loss
+from .regularizers import gradient_penalty, instance_noise_std, mmd_rbf, pack, r1_penalty
+
+__all__ = ["GANTrainer", "TrainingConfig"]
+
+Tensor = torch.Tensor
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Fully resolved training hyper-parameters (no ``None`` left)."""
+
+    loss: str
+    epochs: int
+    batch_size: int
+    latent_dim: int
+    n_critic: int
+    generator_lr: float
+    discriminator_lr: float
+    betas: tuple[float, float]
+    weight_decay: float
+    pac: int
+    gradient_penalty: float
+    r1: float
+    label_smoothing: float
+    instance_noise: float
+    mmd_weight: float
+    ema_decay: float
+    grad_clip: float
+    max_seconds: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class EMA:
+    """Exponential moving average of a module's parameters, with warm-up.
+
+    The decay at update t is ``min(decay, (1 + t) / (10 + t))`` so a short run is not stuck near
+    its initial weights. Buffers (BatchNorm statistics) are copied, not averaged.
+    """
+
+    def __init__(self, module: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.module = copy.deepcopy(module).eval().requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, module: nn.Module) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        ema_params = list(self.module.parameters())
+        live = [p.detach() for p in module.parameters()]
+        torch._foreach_lerp_(ema_params, live, 1.0 - d)
+        for b_ema, b in zip(self.module.buffers(), module.buffers(), strict=True):
+            b_ema.copy_(b)
+
+
+class _InterruptFlag:
+    """First Ctrl-C asks the loop to stop after the current step; a second one aborts."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _InterruptFlag:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class GANTrainer:
+    """Holds the networks, optimizers and step counter, and runs the adversarial game.
+
+    Parameters
+    ----------
+    generator, discriminator : nn.Module
+        ``generator(z, cond) -> raw``; ``discriminator(x_packed, cond_packed) -> scores``.
+    activate : callable
+        The adapter's output activation, ``activate(raw) -> x``.
+    sampler : TrainingSampler
+        Draws real batches and conditional vectors on the device.
+    config : TrainingConfig
+    device : torch.device
+    steps_per_epoch : int
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        activate: Callable[[Tensor], Tensor],
+        sampler: TrainingSampler,
+        config: TrainingConfig,
+        device: torch.device,
+        steps_per_epoch: int,
+        on_generator_step: Callable[[nn.Module, int, int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.device = device
+        self.generator = generator.to(device)
+        self.discriminator = discriminator.to(device)
+        self.activate = activate
+        self.sampler = sampler
+        self.steps_per_epoch = steps_per_epoch
+        self.total_steps = steps_per_epoch * config.epochs
+        self.on_generator_step = on_generator_step
+        self.loss = get_loss(config.loss)
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(),
+            lr=config.generator_lr,
+            betas=config.betas,
+            weight_decay=config.weight_decay,
+        )
+        self.opt_d = torch.optim.Adam(
+            self.discriminator.parameters(),
+            lr=config.discriminator_lr,
+            betas=config.betas,
+            weight_decay=config.weight_decay,
+        )
+        self.ema = EMA(self.generator, config.ema_decay) if config.ema_decay > 0 else None
+        self.step = 0
+        self.stop_training = False
+        self.interrupted = False
+        self.seconds = 0.0
+
+    # -- the two halves of a step -------------------------------------------------------------
+    def _critic(self, x: Tensor, cond: Tensor | None) -> Tensor:
+        pac = self.config.pac
+        return self.discriminator(pack(x, pac), None if cond is None else pack(cond, pac))
+
+    def _noisy(self, x: Tensor) -> Tensor:
+        std = instance_noise_std(self.config.instance_noise, self.step, self.total_steps)
+        return x + std * torch.randn_like(x) if std > 0 else x
+
+    def _latent(self, n: int) -> Tensor:
+        return torch.randn(n, self.config.latent_dim, device=self.device)
+
+    def discriminator_step(self) -> dict[str, Tensor]:
+        cfg = self.config
+        real, cond_real = self.sampler.sample_real(cfg.batch_size)
+        cond_fake, _ = self.sampler.sample_condition(cfg.batch_size)
+        with torch.no_grad():
+            fake = self.activate(self.generator(self._latent(cfg.batch_size), cond_fake))
+        real, fake = self._noisy(real), self._noisy(fake)
+        d_real = self._critic(real, cond_real)
+        d_fake = self._critic(fake, cond_fake)
+        loss = self.loss.discriminator(d_real, d_fake, cfg.label_smoothing)
+        logs = {"d_loss": loss.detach()}
+        if cfg.gradient_penalty > 0:
+            pc = None if cond_real is None else pack(cond_real, cfg.pac)
+            pf = None if cond_fake is None else pack(cond_fake, cfg.pac)
+            gp = gradient_penalty(
+                self.discriminator, pack(real, cfg.pac), pack(fake, cfg.pac), pc, pf
+            )
+            loss = loss + cfg.gradient_penalty * gp
+            logs["gradient_penalty"] = gp.detach()
+        if cfg.r1 > 0:
+            pc = None if cond_real is None else pack(cond_real, cfg.pac)
+            r1 = r1_penalty(self.discriminator, pack(real, cfg.pac), pc)
+            loss = loss + cfg.r1 * r1
+            logs["r1"] = r1.detach()
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.discriminator.parameters(), cfg.grad_clip)
+        self.opt_d.step()
+        return logs
+
+    def generator_step(self) -> dict[str, Tensor]:
+        cfg = self.config
+        cond, info = self.sampler.sample_condition(cfg.batch_size)
+        raw = self.generator(self._latent(cfg.batch_size), cond)
+        fake = self.activate(raw)
+        self.discriminator.requires_grad_(False)
+        try:
+            d_fake = self._critic(self._noisy(fake), cond)
+            need_real = self.loss.generator_needs_real or cfg.mmd_weight > 0
+            real = cond_real = d_real = None
+            if need_real:
+                real, cond_real = self.sampler.sample_real(cfg.batch_size)
+                if self.loss.generator_needs_real:
+                    d_real = self._critic(self._noisy(real), cond_real)
+            loss = self.loss.generator(d_real, d_fake)
+        finally:
+            self.discriminator.requires_grad_(True)
+        logs = {"g_loss": loss.detach()}
+        cond_loss = self.sampler.condition_loss(raw, info)
+        if cond_loss is not None:
+            loss = loss + cond_loss
+            logs["condition_loss"] = cond_loss.detach()
+        if cfg.mmd_weight > 0 and real is not None:
+            mmd = mmd_rbf(real, fake)
+            loss = loss + cfg.mmd_weight * mmd
+            logs["mmd"] = mmd.detach()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.generator.parameters(), cfg.grad_clip)
+        self.opt_g.step()
+        if self.ema is not None:
+            self.ema.update(self.generator)
+        return logs
+
+    def train_step(self) -> dict[str, Tensor]:
+        logs: dict[str, Tensor] = {}
+        for _ in range(self.config.n_critic):
+            logs = self.discriminator_step()
+        logs.update(self.generator_step())
+        self.step += 1
+        if self.on_generator_step is not None:
+            self.on_generator_step(self.generator, self.step, self.total_steps)
+        return logs
+
+    # -- the loop ---------------------------------------------------------------------------
+    def fit(self, callbacks: Sequence[Any] = ()) -> None:
+        """Train from ``self.step`` to ``total_steps`` (or until stopped)."""
+        self.generator.train()
+        self.discriminator.train()
+        for cb in callbacks:
+            cb.on_train_begin(self)
+        budget = self.config.max_seconds
+        start = time.perf_counter() - self.seconds
+        sums: dict[str, Tensor] = {}
+        count = 0
+        with _InterruptFlag() as flag:
+            while self.step < self.total_steps and not self.stop_training:
+                logs = self.train_step()
+                for k, v in logs.items():
+                    sums[k] = sums[k] + v if k in sums else v.clone()
+                count += 1
+                self.seconds = time.perf_counter() - start
+                for cb in callbacks:
+                    cb.on_step_end(self, logs)
+                epoch_done = self.step % self.steps_per_epoch == 0
+                out_of_time = budget is not None and self.seconds >= budget
+                if flag.requested:
+                    self.interrupted = self.stop_training = True
+                if epoch_done or out_of_time or self.stop_training or self.step == self.total_steps:
+                    means = {k: float(v) / count for k, v in sums.items()}
+                    sums, count = {}, 0
+                    for cb in callbacks:
+                        cb.on_epoch_end(self, means)
+                if out_of_time and self.step < self.total_steps:
+                    self.stop_training = True
+                    warnings.warn(
+                        f"Stopped after {self.step} of {self.total_steps} steps: "
+                        f"max_seconds={budget} reached.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+        if self.interrupted:
+            warnings.warn(
+                f"Training interrupted (Ctrl-C); the model keeps its state after step "
+                f"{self.step} of {self.total_steps}.",
+                UserWarning,
+                stacklevel=2,
+            )
+        for cb in callbacks:
+            cb.on_train_end(self)
+
+    @property
+    def epoch(self) -> float:
+        return self.step / self.steps_per_epoch
+
+    def sampling_generator(self) -> nn.Module:
+        return self.ema.module if self.ema is not None else self.generator
+
+
+def steps_per_epoch(n_rows: int, batch_size: int) -> int:
+    return max(1, math.ceil(n_rows / batch_size))
