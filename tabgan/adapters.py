@@ -114,7 +114,9 @@ class BaseAdapter(BaseEstimator):
 
     Optional hooks the engine calls when present: ``pretrain(generator, encoded, *, device,
     verbose)`` before adversarial training (e.g. MLE for text) and ``on_train_step(generator,
-    step, total_steps)`` after each generator step (e.g. temperature annealing).
+    step, total_steps)`` after each generator step (e.g. temperature annealing);
+    ``hashable_view(data)`` returns the part of the data compared by the memorization guard
+    (e.g. without columns that are regenerated as fresh identifiers).
     """
 
     name: ClassVar[str] = ""
@@ -228,4 +230,3 @@ def resolve_adapter(adapter: Any) -> Any:
             f"lacks {', '.join(missing)}."
         )
     return clone(adapter)
-

@@ -52,8 +52,12 @@ class ProgressBar(Callback):
 
     def on_train_begin(self, trainer: GANTrainer) -> None:
         self._bar = tqdm(
-            total=trainer.total_steps, initial=trainer.step, desc=self.desc, unit="step",
-            dynamic_ncols=True, leave=True,
+            total=trainer.total_steps,
+            initial=trainer.step,
+            desc=self.desc,
+            unit="step",
+            dynamic_ncols=True,
+            leave=True,
         )
 
     def on_step_end(self, trainer: GANTrainer, logs: dict[str, Any]) -> None:

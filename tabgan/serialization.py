@@ -34,7 +34,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_folder(path: str | Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Path:
+def write_folder(
+    path: str | Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]
+) -> Path:
     """Write ``tensors`` and ``config`` into the folder ``path`` (created if needed)."""
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from . import serialization as ser
 from .adapters import get_adapter, resolve_adapter
 from .callbacks import Callback, Checkpoint, History, ProgressBar
 from .losses import get_loss
+from .memorization import concat_samples, row_hashes, take_samples
 from .plotting import plot_history
 from .training import GANTrainer, TrainingConfig, steps_per_epoch
 from .utils import (
@@ -130,6 +131,8 @@ class GANSynthesizer(BaseEstimator):
         One row per epoch: epoch, step, seconds and the mean losses.
     n_steps_ : int
     device_ : torch.device
+    training_hashes_ : numpy.ndarray of uint64
+        Hashes of the distinct training rows, for ``sample(..., drop_copies=True)``.
     """
 
     def __init__(
@@ -228,7 +231,9 @@ class GANSynthesizer(BaseEstimator):
             or not isinstance(self.checkpoint_every, numbers.Integral)
             or self.checkpoint_every < 1
         ):
-            raise ValueError(f"`checkpoint_every` must be an int >= 1, got {self.checkpoint_every!r}.")
+            raise ValueError(
+                f"`checkpoint_every` must be an int >= 1, got {self.checkpoint_every!r}."
+            )
         if self.callbacks is not None:
             for cb in self.callbacks:
                 if not isinstance(cb, Callback):
@@ -247,7 +252,11 @@ class GANSynthesizer(BaseEstimator):
 
         loss = get_loss(pick("loss"))
         gp = pick("gradient_penalty", 10.0 if loss.needs_gradient_penalty else 0.0)
-        if self.gradient_penalty is None and "gradient_penalty" in d and not loss.needs_gradient_penalty:
+        if (
+            self.gradient_penalty is None
+            and "gradient_penalty" in d
+            and not loss.needs_gradient_penalty
+        ):
             gp = 0.0  # the adapter's penalty belongs to its default (WGAN) loss
         lr = d.get("lr", loss.lr)
         if self.label_smoothing and not loss.supports_smoothing:
@@ -343,6 +352,7 @@ class GANSynthesizer(BaseEstimator):
         encoded = encoded.to(device=device, dtype=torch.float32)
 
         self.adapter_ = adapter
+        self.training_hashes_ = np.unique(self._hashes(X))
         self.config_ = config
         self.seed_ = seed
         self.device_ = device
@@ -408,6 +418,7 @@ class GANSynthesizer(BaseEstimator):
         *,
         batch_size: int | None = None,
         random_state: Any = None,
+        drop_copies: bool = False,
         **sample_params: Any,
     ) -> Any:
         """Generate ``n`` new samples, decoded to the domain's own form.
@@ -424,6 +435,11 @@ class GANSynthesizer(BaseEstimator):
         random_state : int, optional
             Seed for this call. By default successive calls give different samples, in a
             sequence fixed by the estimator's ``random_state``.
+        drop_copies : bool, default=False
+            Memorization guard: replace every generated row identical to a training row
+            (compared by 64-bit hash; the model keeps only hashes) with a fresh one, so
+            exactly ``n`` rows come back. Raises ``RuntimeError`` when copies keep coming back
+            (e.g. a table of a few categorical columns whose every combination was seen).
         **sample_params : passed to the adapter's ``generate`` (e.g. ``temperature`` for text).
         """
         check_is_fitted(self, "generator_")
@@ -436,6 +452,19 @@ class GANSynthesizer(BaseEstimator):
             self._sample_calls += 1
         else:
             seed = seed_from_random_state(random_state)
+        out = self._generate(n, conditions, seed, batch_size, sample_params)
+        if drop_copies:
+            out = self._replace_copies(out, n, conditions, seed, batch_size, sample_params)
+        return out
+
+    def _generate(
+        self,
+        n: int,
+        conditions: Any,
+        seed: int,
+        batch_size: int | None,
+        sample_params: dict[str, Any],
+    ) -> Any:
         adapter, generator, device = self.adapter_, self.generator_, self.device_
         chunk = int(batch_size or max(self.config_.batch_size, 1024))
         was_training = generator.training
@@ -455,6 +484,49 @@ class GANSynthesizer(BaseEstimator):
         finally:
             generator.train(was_training)
         return adapter.decode(x, rng=np.random.default_rng(derive_seed(seed, 4)))
+
+    def _hashes(self, data: Any) -> np.ndarray:
+        view = getattr(self.adapter_, "hashable_view", None)
+        return row_hashes(view(data) if view is not None else data)
+
+    def _replace_copies(
+        self,
+        out: Any,
+        n: int,
+        conditions: Any,
+        seed: int,
+        batch_size: int | None,
+        sample_params: dict[str, Any],
+        max_rounds: int = 20,
+    ) -> Any:
+        known = self.training_hashes_
+        positions = np.arange(n)
+        parts, part_positions = [], []
+        for attempt in range(max_rounds + 1):
+            copied = np.isin(self._hashes(out), known)
+            parts.append(take_samples(out, np.flatnonzero(~copied)))
+            part_positions.append(positions[~copied])
+            if not copied.any():
+                merged = concat_samples(parts)
+                return take_samples(merged, np.argsort(np.concatenate(part_positions)))
+            positions = positions[copied]
+            if attempt == max_rounds:
+                break
+            sub_conditions = conditions
+            if isinstance(conditions, pd.DataFrame):
+                sub_conditions = conditions.iloc[positions].reset_index(drop=True)
+            out = self._generate(
+                len(positions),
+                sub_conditions,
+                derive_seed(seed, 5, attempt),
+                batch_size,
+                sample_params,
+            )
+        raise RuntimeError(
+            f"drop_copies: {len(positions)} of {n} generated rows were still copies of training "
+            f"rows after {max_rounds} redraws; the data may have too few distinct rows for this "
+            "guard (e.g. only a few categorical columns)."
+        )
 
     # -- saving -------------------------------------------------------------------------------
     def _base_doc(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -483,7 +555,9 @@ class GANSynthesizer(BaseEstimator):
             "history": self._history_rows(),
             "n_steps": self.n_steps_ if hasattr(self, "n_steps_") else self._trainer.step,
         }
-        return doc, ser.prefixed("adapter", a_tensors)
+        tensors = ser.prefixed("adapter", a_tensors)
+        tensors["training_hashes"] = torch.from_numpy(self.training_hashes_.view(np.int64))
+        return doc, tensors
 
     def _history_rows(self) -> list[dict[str, float]]:
         if hasattr(self, "_history_cb"):
@@ -546,6 +620,9 @@ class GANSynthesizer(BaseEstimator):
         est.seed_ = int(doc["seed"])
         est.device_ = resolve_device(device)
         est._sample_calls = int(doc.get("sample_calls", 0))
+        if "training_hashes" not in tensors:
+            raise ValueError(f"{Path(path) / ser.TENSORS} lacks the tensor 'training_hashes'.")
+        est.training_hashes_ = tensors["training_hashes"].numpy().view(np.uint64)
         generator = adapter.build_generator(est.config_.latent_dim)
         key = "ema" if doc.get("kind") == "checkpoint" and "ema_updates" in doc else "generator"
         try:
