@@ -53,7 +53,8 @@ class Adapter(Protocol):
     """What the engine needs from a domain adapter.
 
     Adapters are scikit-learn style objects: ``__init__`` stores options, ``fit`` learns the
-    encoding, fitted state ends in ``_``. :class:`BaseAdapter` gives defaults for the optional parts.
+    encoding, fitted state ends in ``_``. :class:`BaseAdapter` gives defaults for the optional
+    parts.
     """
 
     name: ClassVar[str]

@@ -133,7 +133,7 @@ class Checkpoint(Callback):
     def __init__(self, dirname: str | Path, every: int = 1) -> None:
         self.dirname = Path(dirname)
         self.every = every
-        self.save_fn: Callable[[Path], None] | None = None
+        self.save_fn: Callable[[Path], Any] | None = None
 
     def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
         epoch_done = trainer.step % trainer.steps_per_epoch == 0

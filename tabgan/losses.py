@@ -71,7 +71,7 @@ def least_squares_g(d_real: Tensor | None, d_fake: Tensor) -> Tensor:
 
 
 def rsgan_d(d_real: Tensor, d_fake: Tensor, smoothing: float = 0.0) -> Tensor:
-    """Relativistic standard GAN (Jolicoeur-Martineau 2019): real should look more real than fake."""
+    """Relativistic standard GAN (Jolicoeur-Martineau 2019): real should look more real."""
     diff = d_real - d_fake
     return F.binary_cross_entropy_with_logits(diff, torch.full_like(diff, 1.0 - smoothing))
 

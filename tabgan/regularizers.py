@@ -82,10 +82,10 @@ def mmd_rbf(
         n = len(x)
         off = d2[:n, :n][~torch.eye(n, dtype=torch.bool, device=x.device)]
         median = off.median().clamp_min(1e-8)
-    kernel = sum(torch.exp(-d2 / (2 * s * s * median)) for s in scales)
+    kernel = torch.stack([torch.exp(-d2 / (2 * s * s * median)) for s in scales]).sum(0)
     n = len(x)
     k_xx, k_yy, k_xy = kernel[:n, :n], kernel[n:, n:], kernel[:n, n:]
-    return k_xx.mean() + k_yy.mean() - 2 * k_xy.mean()  # type: ignore[union-attr]
+    return k_xx.mean() + k_yy.mean() - 2 * k_xy.mean()
 
 
 def instance_noise_std(initial: float, step: int, total_steps: int) -> float:

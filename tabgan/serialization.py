@@ -93,7 +93,8 @@ def read_folder(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
     ) > _version_tuple(__version__):
         raise ValueError(
             f"{config_file} was written by tabgan {doc['tabgan_version']} (file format "
-            f"{doc['format_version']}), newer than this tabgan {__version__}; upgrade tabgan-engine."
+            f"{doc['format_version']}), newer than this tabgan {__version__}; "
+            "upgrade tabgan-engine."
         )
     if doc["tabgan_version"] != __version__:
         warnings.warn(

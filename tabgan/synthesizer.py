@@ -135,6 +135,8 @@ class GANSynthesizer(BaseEstimator):
         Hashes of the distinct training rows, for ``sample(..., drop_copies=True)``.
     """
 
+    discriminator_: torch.nn.Module | None
+
     def __init__(
         self,
         adapter: Any = "tabular",
@@ -206,6 +208,7 @@ class GANSynthesizer(BaseEstimator):
                 continue
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"`{name}` must be a number, got {type(value).__name__} {value!r}.")
+            value = float(value)
             bad = (
                 (kind == "positive" and not value > 0)
                 or (kind == "nonnegative" and not value >= 0)

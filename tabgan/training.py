@@ -67,8 +67,8 @@ class EMA:
     def update(self, module: nn.Module) -> None:
         self.updates += 1
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        ema_params = list(self.module.parameters())
-        live = [p.detach() for p in module.parameters()]
+        ema_params: list[Tensor] = list(self.module.parameters())
+        live: list[Tensor] = [p.detach() for p in module.parameters()]
         torch._foreach_lerp_(ema_params, live, 1.0 - d)
         for b_ema, b in zip(self.module.buffers(), module.buffers(), strict=True):
             b_ema.copy_(b)

@@ -40,11 +40,11 @@ def test_fit_sample_shapes_and_history():
 
 def test_same_seed_same_samples_and_global_rng_untouched():
     X = ring()
-    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()  # noqa: NPY002
     a = tiny().fit(X)
     b = tiny().fit(X)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    assert np.array_equal(np.random.get_state()[1], np_state[1])  # noqa: NPY002
     sa, sb = a.sample(20), b.sample(20)
     np.testing.assert_array_equal(sa, sb)
     # successive calls draw new samples; an explicit seed repeats
