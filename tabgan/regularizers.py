@@ -67,7 +67,7 @@ def r1_penalty(critic: Critic, real: Tensor, cond: Tensor | None) -> Tensor:
 
 
 def mmd_rbf(
-    real: Tensor, fake: Tensor, scales: Sequence[float] = (0.25, 0.5, 1.0, 2.0, 4.0)
+    real: Tensor, fake: Tensor, scales: Sequence[float] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
 ) -> Tensor:
     """Squared maximum mean discrepancy with a sum of Gaussian kernels.
 

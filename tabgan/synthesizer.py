@@ -92,15 +92,15 @@ class GANSynthesizer(BaseEstimator):
         PacGAN packing: the discriminator judges ``pac`` samples at once.
     gradient_penalty : float, optional
         WGAN-GP weight; defaults to 10 for ``loss="wgan"`` and 0 otherwise.
-    r1 : float, default=0
-        R1 penalty weight on real data.
-    label_smoothing : float, default=0
-        One-sided label smoothing: the real target becomes ``1 - label_smoothing``.
-    instance_noise : float, default=0
+    r1 : float, optional
+        R1 penalty weight on real data (0 unless the adapter sets it).
+    label_smoothing : float, optional
+        One-sided label smoothing: the real target becomes ``1 - label_smoothing`` (default 0).
+    instance_noise : float, optional
         Standard deviation of Gaussian noise added to the discriminator's inputs, annealed
-        linearly to 0 over training.
-    mmd_weight : float, default=0
-        Weight of a multi-bandwidth Gaussian-kernel MMD term in the generator loss.
+        linearly to 0 over training (default 0).
+    mmd_weight : float, optional
+        Weight of a multi-bandwidth Gaussian-kernel MMD term in the generator loss (default 0).
     ema_decay : float, optional
         Decay of the exponential moving average of the generator weights used for sampling;
         0 samples from the live generator.
@@ -152,10 +152,10 @@ class GANSynthesizer(BaseEstimator):
         weight_decay: float | None = None,
         pac: int | None = None,
         gradient_penalty: float | None = None,
-        r1: float = 0.0,
-        label_smoothing: float = 0.0,
-        instance_noise: float = 0.0,
-        mmd_weight: float = 0.0,
+        r1: float | None = None,
+        label_smoothing: float | None = None,
+        instance_noise: float | None = None,
+        mmd_weight: float | None = None,
         ema_decay: float | None = None,
         grad_clip: float | None = None,
         max_seconds: float | None = None,
@@ -262,7 +262,7 @@ class GANSynthesizer(BaseEstimator):
         ):
             gp = 0.0  # the adapter's penalty belongs to its default (WGAN) loss
         lr = d.get("lr", loss.lr)
-        if self.label_smoothing and not loss.supports_smoothing:
+        if pick("label_smoothing", 0.0) and not loss.supports_smoothing:
             raise ValueError(
                 f"`label_smoothing` has no meaning for loss={loss.name!r}; use 'minimax', "
                 "'lsgan' or 'rsgan'."
@@ -281,10 +281,10 @@ class GANSynthesizer(BaseEstimator):
             weight_decay=float(pick("weight_decay")),
             pac=int(pick("pac")),
             gradient_penalty=float(gp),
-            r1=float(self.r1),
-            label_smoothing=float(self.label_smoothing),
-            instance_noise=float(self.instance_noise),
-            mmd_weight=float(self.mmd_weight),
+            r1=float(pick("r1", 0.0)),
+            label_smoothing=float(pick("label_smoothing", 0.0)),
+            instance_noise=float(pick("instance_noise", 0.0)),
+            mmd_weight=float(pick("mmd_weight", 0.0)),
             ema_decay=float(pick("ema_decay")),
             grad_clip=float(pick("grad_clip")),
             max_seconds=None if self.max_seconds is None else float(self.max_seconds),

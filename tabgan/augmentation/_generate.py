@@ -1,0 +1,107 @@
+"""Train a conditional GAN on ``X`` plus the label column and draw labelled rows per class.
+
+The label travels as one extra discrete column. Rows for class ``c`` are drawn with
+``synthesizer.sample(n, conditions={label_column: c})``: the tabular adapter makes discrete
+conditions exact, so every synthetic row's label *is* its condition, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._data import Table, free_column_name
+from .filtering import adversarial_filter
+
+__all__ = ["default_synthesizer", "generate_rows"]
+
+#: Label values as the GAN sees them (strings, so the column is discrete whatever y holds).
+LABEL_PREFIX = "class_"
+
+
+def default_synthesizer() -> Any:
+    """The synthesizer used when ``synthesizer=None``: the tabular GAN, quiet."""
+    from ..synthesizer import GANSynthesizer
+
+    return GANSynthesizer(adapter="tabular", verbose=False)
+
+
+def _prepared_synthesizer(synthesizer: Any, seed: int | None) -> Any:
+    synth = default_synthesizer() if synthesizer is None else clone(synthesizer)
+    if seed is not None and "random_state" in synth.get_params(deep=False):
+        synth.set_params(random_state=seed)
+    return synth
+
+
+def generate_rows(
+    table: Table,
+    y: np.ndarray,
+    counts: Mapping[Any, int],
+    *,
+    synthesizer: Any,
+    rng: np.random.RandomState,
+    filter: str | None = None,
+    filter_pool: float = 2.0,
+) -> tuple[pd.DataFrame, np.ndarray, Any]:
+    """Fit a fresh copy of ``synthesizer`` on ``table`` + ``y`` and sample ``counts[c]`` rows of c.
+
+    Returns
+    -------
+    synthetic : DataFrame with ``table.frame``'s columns (label column removed)
+    labels : array of the class of each synthetic row, ``y``'s dtype
+    fitted_synthesizer : the trained synthesizer
+    """
+    classes = np.unique(y)
+    label_of = {c: f"{LABEL_PREFIX}{i}" for i, c in enumerate(classes.tolist())}
+    column = free_column_name(table.frame.columns)
+    train = table.frame.copy()
+    train[column] = pd.Categorical(
+        [label_of[v] for v in y.tolist()], categories=list(label_of.values())
+    )
+
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    synth = _prepared_synthesizer(synthesizer, seed)
+    synth.fit(train)
+
+    pool_factor = filter_pool if filter == "adversarial" else 1.0
+    parts, labels = [], []
+    for c, n in counts.items():
+        if n <= 0:
+            continue
+        n_draw = int(np.ceil(n * pool_factor))
+        rows = synth.sample(n_draw, conditions={column: label_of[c]})
+        if not isinstance(rows, pd.DataFrame) or len(rows) != n_draw:
+            raise RuntimeError(
+                f"The synthesizer returned {type(rows).__name__} of length {len(rows)} for "
+                f"sample({n_draw}); a pandas DataFrame of {n_draw} rows was expected."
+            )
+        got = rows[column].astype(str)
+        wrong = int((got != label_of[c]).sum())
+        if wrong:
+            raise RuntimeError(
+                f"The synthesizer ignored the condition on the label: {wrong} of {n_draw} rows "
+                f"drawn for class {c!r} carry another label. Use a synthesizer whose discrete "
+                "conditions are exact (GANSynthesizer(adapter='tabular'))."
+            )
+        parts.append(rows.drop(columns=[column]).reset_index(drop=True))
+        labels.append(np.full(n_draw, c, dtype=object))
+    if not parts:
+        return table.frame.iloc[:0], y[:0], synth
+    synthetic = pd.concat(parts, ignore_index=True)[list(table.frame.columns)]
+    synth_y = np.concatenate(labels)
+    if filter == "adversarial":
+        keep = adversarial_filter(
+            table.frame,
+            y,
+            synthetic,
+            synth_y,
+            {c: n for c, n in counts.items() if n > 0},
+            random_state=int(rng.randint(np.iinfo(np.int32).max)),
+        )
+        synthetic = synthetic.iloc[keep].reset_index(drop=True)
+        synth_y = synth_y[keep]
+    return synthetic, synth_y.astype(y.dtype), synth

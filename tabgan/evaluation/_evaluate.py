@@ -1,0 +1,140 @@
+"""`evaluate()`: quality, diagnostic, ML efficacy and memorization of synthetic rows in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ._inputs import align_frames, resolve_metadata
+from .efficacy import ml_efficacy
+from .privacy import memorization
+from .quality import dcr_metrics, diagnostic_report, quality_report
+from .report import Report
+
+__all__ = ["evaluate"]
+
+
+def _column_quality(report: Any) -> pd.DataFrame:
+    details = report.get_details("Column Shapes")
+    if "Table" in details.columns:
+        details = details.drop(columns=["Table"])
+    return details.reset_index(drop=True)
+
+
+def _property(report: Any, name: str) -> float:
+    props = report.get_properties()
+    if "Table" in props.columns:
+        props = props.groupby("Property", sort=False)["Score"].mean().reset_index()
+    row = props[props["Property"] == name]
+    return float(row["Score"].iloc[0]) if len(row) else float("nan")
+
+
+def evaluate(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    holdout: pd.DataFrame | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    target: Any = None,
+    synthesizer: Any = None,
+    max_rows: int = 10_000,
+    random_state: int | None = 0,
+    verbose: bool = True,
+) -> Report:
+    """Measure how good and how private synthetic rows are.
+
+    Parameters
+    ----------
+    real : pandas.DataFrame
+        The rows the synthesizer was trained on.
+    synthetic : pandas.DataFrame
+        Generated rows, with the same columns.
+    holdout : pandas.DataFrame, optional
+        Real rows the synthesizer never saw. Needed for machine-learning efficacy; it is also
+        the baseline of the memorization check (else: within-training nearest neighbours).
+    metadata : dict, optional
+        sdmetrics metadata ``{"columns": {name: {"sdtype": ...}}}``. By default the fitted
+        tabular adapter's (``synthesizer.adapter_.metadata_``), else inferred from ``real``.
+    target : column name, optional
+        Column to predict for ML efficacy: classification for categorical/boolean columns
+        (accuracy, macro F1, ROC AUC), regression for numerical ones (R2).
+    synthesizer : fitted GANSynthesizer, optional
+        Adds its metadata and its loss history (a figure) to the report.
+    max_rows : int, default=10000
+        Rows of each frame used for the distance computations at most.
+    random_state : int or None, default=0
+        Seeds the subsampling of the distance computations.
+    verbose : bool, default=True
+        Show a progress bar over the steps.
+
+    Returns
+    -------
+    Report
+    """
+    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 10:
+        raise ValueError(f"`max_rows` must be an int >= 10, got {max_rows!r}.")
+    if not isinstance(real, pd.DataFrame):
+        raise TypeError(f"`real` must be a pandas DataFrame, got {type(real).__name__}.")
+    if target is not None and target not in real.columns:
+        raise ValueError(
+            f"The target {target!r} is not a column of `real`; its columns are "
+            f"{list(real.columns)}."
+        )
+    if target is not None and holdout is None:
+        raise ValueError("ML efficacy needs real rows the synthesizer never saw: pass `holdout`.")
+    meta = resolve_metadata(real, metadata, synthesizer)
+    real, synthetic, holdout = align_frames(real, synthetic, holdout, meta)
+    notes: list[str] = []
+    rng = np.random.default_rng(random_state)
+    steps = ["quality", "diagnostic", "memorization", "sdmetrics DCR"]
+    if target is not None:
+        steps.append("ML efficacy")
+    bar = tqdm(total=len(steps), desc="tabgan evaluate", disable=not verbose, leave=False)
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name)
+
+    try:
+        step("quality")
+        quality = quality_report(real, synthetic, meta, notes)
+        bar.update()
+        step("diagnostic")
+        diagnostic = diagnostic_report(real, synthetic, meta, notes)
+        bar.update()
+        step("memorization")
+        mem = memorization(real, synthetic, holdout, meta, max_rows=max_rows, rng=rng)
+        notes.extend(mem.notes)
+        bar.update()
+        step("sdmetrics DCR")
+        privacy = dcr_metrics(real, synthetic, holdout, meta, notes, max_rows=max_rows)
+        bar.update()
+        task, efficacy = None, None
+        if target is not None:
+            step("ML efficacy")
+            assert holdout is not None
+            task, efficacy = ml_efficacy(real, synthetic, holdout, target, meta)
+            bar.update()
+    finally:
+        bar.close()
+    history = getattr(synthesizer, "history_", None) if synthesizer is not None else None
+    return Report(
+        quality_score=float(quality.get_score()),
+        column_shapes=_property(quality, "Column Shapes"),
+        column_pair_trends=_property(quality, "Column Pair Trends"),
+        diagnostic_score=float(diagnostic.get_score()),
+        column_quality=_column_quality(quality),
+        memorization=mem,
+        privacy=privacy,
+        metadata=meta,
+        real=real,
+        synthetic=synthetic,
+        task=task,
+        target=target,
+        ml_efficacy=efficacy,
+        history=history,
+        notes=notes,
+    )
