@@ -1,0 +1,466 @@
+"""The ``tabular`` adapter: pandas DataFrames with mixed column types, CTGAN-style model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from tabgan.adapters import BaseAdapter, TrainingSampler, UniformSampler, register
+
+from .columns import (
+    Column,
+    ConstantColumn,
+    ContinuousColumn,
+    DiscreteColumn,
+    IdColumn,
+    column_from_state,
+)
+from .metadata import check_frame, merge_metadata
+from .networks import Discriminator, Generator, NetConfig
+from .ranges import RangeChecker
+from .sampler import ConditionalSampler, CondLayout, draw_conditions, flat_cdf
+from .spans import Span, SpanLayout
+from .values import from_json, to_json
+
+__all__ = ["TabularAdapter"]
+
+
+@register
+class TabularAdapter(BaseAdapter):
+    """Tables (pandas DataFrames) of numerical, categorical, boolean, datetime and id columns.
+
+    The model follows the CTGAN paper (Xu et al. 2019): mode-specific normalization of
+    continuous columns, one-hot discrete columns, a conditional generator trained by sampling,
+    and a PacGAN critic with WGAN-GP.
+
+    Parameters
+    ----------
+    max_modes : int, default=10
+        Gaussian mixture components per continuous column (modes under weight 0.005 dropped).
+    max_categories : int, default=100
+        One-hot slots per discrete column at most; rarer values share an "other" slot and are
+        decoded by their training frequency (bounded memory for high-cardinality columns).
+    max_fit_rows : int, default=5000
+        Rows drawn at random to fit each mixture (encoding uses every row).
+    enforce_min_max : bool, default=True
+        Clip sampled numbers and datetimes to their training range (integers always are).
+    tau : float, default=0.2
+        Gumbel-softmax temperature of the one-hot outputs.
+    generator_dims, discriminator_dims : tuple of int, default=(256, 256)
+
+    Attributes
+    ----------
+    metadata_ : dict
+        ``{"columns": {name: {"sdtype": ...}}}`` as used (sdmetrics' single-table format).
+    columns_ : list
+        The training columns, in order.
+    transformers_ : list
+        One fitted column transformer per column.
+    """
+
+    name: ClassVar[str] = "tabular"
+    training_defaults: ClassVar[dict[str, Any]] = {
+        "loss": "wgan",
+        "epochs": 300,
+        "batch_size": 500,
+        "latent_dim": 128,
+        "n_critic": 1,
+        "pac": 10,
+        "lr": 2e-4,
+        "betas": (0.5, 0.9),
+        "weight_decay": 1e-6,
+        "gradient_penalty": 10.0,
+        "ema_decay": 0.999,
+    }
+
+    def __init__(
+        self,
+        max_modes: int = 10,
+        max_categories: int = 100,
+        max_fit_rows: int = 5_000,
+        enforce_min_max: bool = True,
+        tau: float = 0.2,
+        generator_dims: tuple[int, ...] = (256, 256),
+        discriminator_dims: tuple[int, ...] = (256, 256),
+    ) -> None:
+        self.max_modes = max_modes
+        self.max_categories = max_categories
+        self.max_fit_rows = max_fit_rows
+        self.enforce_min_max = enforce_min_max
+        self.tau = tau
+        self.generator_dims = generator_dims
+        self.discriminator_dims = discriminator_dims
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        for name, low in (("max_modes", 1), ("max_categories", 2), ("max_fit_rows", 10)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"`{name}` must be an int >= {low}, got {value!r}.")
+        if not (isinstance(self.tau, (int, float)) and self.tau > 0):
+            raise ValueError(f"`tau` must be > 0, got {self.tau!r}.")
+
+    def _make_column(self, s: pd.Series, sdtype: str) -> Column:
+        if sdtype == "id":
+            return IdColumn()
+        if s.nunique(dropna=False) == 1:
+            return ConstantColumn()
+        if sdtype in ("numerical", "datetime"):
+            return ContinuousColumn(
+                max_modes=self.max_modes,
+                max_fit_rows=self.max_fit_rows,
+                enforce_min_max=self.enforce_min_max,
+            )
+        return DiscreteColumn(max_categories=self.max_categories)
+
+    def fit(
+        self,
+        data: Any,
+        *,
+        rng: np.random.Generator,
+        metadata: Mapping[str, Any] | None = None,
+        y: Any = None,
+    ) -> TabularAdapter:
+        """Infer the metadata and fit one transformer per column.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+        rng : numpy Generator
+        metadata : dict, optional
+            ``{"columns": {name: {"sdtype": ...}}}``; the columns it names override the inferred
+            sdtypes (``numerical``, ``categorical``, ``boolean``, ``datetime``, ``id``).
+        """
+        self._check_params()
+        if y is not None:
+            raise TypeError("The tabular adapter takes no `y`; keep the target as a column.")
+        df = check_frame(data)
+        self.metadata_ = merge_metadata(df, metadata)
+        self.columns_ = list(df.columns)
+        self.transformers_ = []
+        for col in self.columns_:
+            t = self._make_column(df[col], self.metadata_["columns"][col]["sdtype"])
+            self.transformers_.append(t.fit(df[col], rng))
+        self._rng = rng
+        self._build_layout()
+        if self.layout_.width == 0:
+            raise ValueError(
+                "Nothing to learn: every column is an identifier or holds a single value."
+            )
+        return self
+
+    def _build_layout(self) -> None:
+        spans, starts, cond_starts, cond_widths = [], [], [], []
+        pos = 0
+        for t in self.transformers_:
+            starts.append(pos)
+            if isinstance(t, DiscreteColumn):
+                cond_starts.append(pos)
+                cond_widths.append(t.width)
+            for width, kind in t.spans:
+                spans.append(Span(pos, width, kind))
+                pos += width
+        self.starts_ = starts
+        self.layout_ = SpanLayout(spans)
+        self.cond_ = CondLayout.build(cond_starts, cond_widths, self.layout_)
+        self._discrete = [t for t in self.transformers_ if isinstance(t, DiscreteColumn)]
+        self._ranges = RangeChecker(self.transformers_, starts, self.layout_)
+
+    # -- encoding -----------------------------------------------------------------------------
+    def _frame(self, data: Any) -> pd.DataFrame:
+        df = check_frame(data)
+        if set(df.columns) != set(self.columns_):
+            missing = [c for c in self.columns_ if c not in set(df.columns)]
+            extra = [c for c in df.columns if c not in set(self.columns_)]
+            raise ValueError(
+                f"The DataFrame's columns differ from the training columns "
+                f"(missing {missing}, unexpected {extra})."
+            )
+        return df[self.columns_]
+
+    def encode(self, data: Any) -> torch.Tensor:
+        df = self._frame(data)
+        rng = getattr(self, "_rng", None) or np.random.default_rng(0)
+        blocks = [t.encode(df[c], rng) for c, t in zip(self.columns_, self.transformers_)]
+        natural = np.concatenate(blocks, axis=1).astype(np.float32)
+        return torch.from_numpy(np.ascontiguousarray(natural[:, self.layout_.order]))
+
+    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> pd.DataFrame:
+        arr = x.detach().cpu().numpy()[:, self.layout_.model_pos]  # back to column order
+        series = {}
+        for i, (col, t, start) in enumerate(
+            zip(self.columns_, self.transformers_, self.starts_, strict=True)
+        ):
+            series[i] = t.decode(arr[:, start : start + t.width], rng, col).reset_index(drop=True)
+        out = pd.DataFrame(series)
+        out.columns = pd.Index(self.columns_, dtype=object) if self.columns_ else out.columns
+        return out
+
+    def hashable_view(self, data: Any) -> Any:
+        """The data without its id columns (regenerated, so never copies)."""
+        if not isinstance(data, pd.DataFrame):
+            return data
+        keep = [c for c, t in zip(self.columns_, self.transformers_) if not isinstance(t, IdColumn)]
+        return data[[c for c in keep if c in data.columns]]
+
+    # -- networks -----------------------------------------------------------------------------
+    @property
+    def cond_dim(self) -> int:
+        return self.cond_.dim if hasattr(self, "cond_") else 0
+
+    def _net_config(self) -> NetConfig:
+        return NetConfig(
+            data_dim=self.layout_.width,
+            cond_dim=self.cond_dim,
+            generator_dims=tuple(self.generator_dims),
+            discriminator_dims=tuple(self.discriminator_dims),
+        )
+
+    def build_generator(self, latent_dim: int) -> nn.Module:
+        return Generator(latent_dim, self._net_config())
+
+    def build_discriminator(self, pac: int) -> nn.Module:
+        return Discriminator(pac, self._net_config())
+
+    def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor:
+        return self.layout_.activate(raw, tau=self.tau, hard=hard)
+
+    def make_sampler(self, encoded: torch.Tensor) -> TrainingSampler:
+        if self.cond_dim == 0:
+            return UniformSampler(encoded)
+        return ConditionalSampler(encoded, self.cond_, self.layout_)
+
+    # -- sampling -----------------------------------------------------------------------------
+    #: Redraws of the rows that miss a range condition before ``sample`` gives up.
+    max_range_tries: ClassVar[int] = 500
+
+    def generate(
+        self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None, **kwargs: Any
+    ) -> torch.Tensor:
+        """Hard samples that meet the conditions.
+
+        ``cond`` is what :meth:`sampling_conditions` made: ``[cond vector | forced slots]``,
+        then ``[low | high]`` per continuous column when ranges were asked for. Discrete
+        conditions are forced in the output; rows outside a range are redrawn (bounded).
+        """
+        if kwargs:
+            raise TypeError(f"The tabular adapter takes no sampling options; got {list(kwargs)}.")
+        d, j = self.cond_dim, self._ranges.n
+        if cond is None or j == 0 or cond.shape[1] != 2 * d + 2 * j:
+            return self._generate_once(generator, z, cond)
+        base = cond[:, : 2 * d].float() if d else None
+        lo = cond[:, 2 * d : 2 * d + j].double().cpu()
+        hi = cond[:, 2 * d + j :].double().cpu()
+        x = self._generate_once(generator, z, base)
+        for _ in range(self.max_range_tries):
+            bad = ~self._ranges.satisfied(x, lo, hi)
+            if not bad.any():
+                return x
+            idx = torch.nonzero(bad).squeeze(1)
+            z_new = torch.randn(len(idx), z.shape[1], device=z.device, dtype=z.dtype)
+            part = None if base is None else base[idx.to(base.device)]
+            x[idx.to(x.device)] = self._generate_once(generator, z_new, part)
+        constrained = (torch.isfinite(lo) | torch.isfinite(hi)).any(0)
+        names = [self.columns_[self._ranges.columns[k]] for k in torch.nonzero(constrained)[:, 0]]
+        raise ValueError(
+            f"Range conditions on {names}: {int(bad.sum())} of {len(x)} rows were still outside "
+            f"after {self.max_range_tries} redraws; the model rarely generates such values "
+            "(widen the range or train longer)."
+        )
+
+    def _generate_once(
+        self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None
+    ) -> torch.Tensor:
+        d = self.cond_dim
+        if cond is None or d == 0:
+            return self.activate(generator(z, None), hard=True)
+        x = self.activate(generator(z, cond[:, :d]), hard=True)
+        force = cond[:, d : 2 * d]
+        col_of = self.cond_.col_of.to(x.device).expand_as(force)
+        n_cols = len(self.cond_.widths)
+        forced_col = torch.zeros(len(x), n_cols, device=x.device).scatter_add(1, col_of, force)
+        pos_forced = forced_col.gather(1, col_of) > 0
+        dp = self.cond_.data_pos.to(x.device)
+        x[:, dp] = torch.where(pos_forced, force, x[:, dp])
+        return x
+
+    def _empirical_cdf(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        weights = [t.slot_counts.astype(np.float64) for t in self._discrete]
+        bounds = np.concatenate([[0], np.cumsum(self.cond_.widths)])
+        return flat_cdf(weights, device), torch.tensor(bounds, dtype=torch.long, device=device)
+
+    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+        """The per-sample ``[cond vector | forced slots]`` tensor, shape ``(n, 2 * cond_dim)``.
+
+        ``conditions`` is ``None`` (cond vectors drawn from the training frequencies), a dict
+        ``{column: value}`` applied to every sample, or a DataFrame with one row per sample
+        (its length must equal ``n``; a NaN cell asks for a missing value). Discrete
+        (categorical / boolean) columns take values, forced exactly; a value never seen in
+        training raises ``ValueError``. In a dict, a continuous (numerical / datetime) column
+        takes a range ``(low, high)`` (``None`` for an open end), met by redrawing the rows
+        outside it; ``[low | high]`` per continuous column (float64) is then appended.
+        """
+        d = self.cond_dim
+        ranges: dict[Any, Any] = {}
+        if isinstance(conditions, Mapping):
+            if not conditions:
+                raise ValueError("`conditions` is an empty dict.")
+            rest = {}
+            for col, value in conditions.items():
+                t = self._transformer(col)
+                if isinstance(t, ContinuousColumn) and isinstance(value, (tuple, list)):
+                    ranges[col] = (t, value)
+                else:
+                    rest[col] = value
+            conditions = rest or None
+        base = self._discrete_conditions(n, conditions)
+        if not ranges:
+            return base
+        if base is None:
+            base = torch.zeros(n, 2 * d)
+        j = self._ranges.n
+        lo = torch.full((j,), -np.inf, dtype=torch.float64)
+        hi = torch.full((j,), np.inf, dtype=torch.float64)
+        for col, (t, value) in ranges.items():
+            if len(value) != 2:
+                raise ValueError(f"Condition on column {col!r}: give (low, high), got {value!r}.")
+            low, high = (RangeChecker.bound(t, v, col) for v in value)
+            k = self._ranges.columns.index(self.columns_.index(col))
+            lo[k] = -np.inf if np.isnan(low) else low
+            hi[k] = np.inf if np.isnan(high) else high
+            if (t.enforce_min_max or t.integral_) and (lo[k] > t.max_ or hi[k] < t.min_):
+                raise ValueError(
+                    f"Condition on column {col!r}: the range {tuple(value)!r} lies outside the "
+                    "training range, where sampled values are clipped."
+                )
+            if lo[k] > hi[k]:
+                raise ValueError(
+                    f"Condition on column {col!r}: low {value[0]!r} > high {value[1]!r}."
+                )
+        # float64 keeps datetime bounds (int64 ns) exact; generate() casts the rest back
+        return torch.cat([base.double(), torch.cat([lo, hi]).expand(n, 2 * j)], 1)
+
+    def _transformer(self, col: Any) -> Column:
+        if col not in self.columns_:
+            raise ValueError(f"Condition on unknown column {col!r}.")
+        return self.transformers_[self.columns_.index(col)]
+
+    def _discrete_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+        d = self.cond_dim
+        if conditions is None:
+            if d == 0:
+                return None
+            cdf, bounds = self._empirical_cdf(torch.device("cpu"))
+            g = draw_conditions(cdf, bounds, n, torch.device("cpu"))
+            out = torch.zeros(n, 2 * d)
+            out[torch.arange(n), g] = 1.0
+            return out
+        frame = self._condition_frame(n, conditions)
+        slots: list[tuple[int, np.ndarray]] = []  # (discrete column index, global slot ids)
+        offsets = np.concatenate([[0], np.cumsum(self.cond_.widths)])
+        for col in frame.columns:
+            t = self._transformer(col)
+            if isinstance(t, ConstantColumn):
+                ok = frame[col].map(
+                    lambda v, t=t: v == t.value_ or (v != v and t.value_ != t.value_)
+                )
+                if not ok.all():
+                    bad = frame[col][~ok].iloc[0]
+                    raise ValueError(f"Column {col!r}: value {bad!r} was never seen in training.")
+                continue
+            if not isinstance(t, DiscreteColumn):
+                sdtype = self.metadata_["columns"][col]["sdtype"]
+                hint = (
+                    " give a (low, high) range in a dict instead"
+                    if isinstance(t, ContinuousColumn)
+                    else " ids are generated fresh"
+                )
+                raise ValueError(
+                    f"Conditions on column {col!r} ({sdtype}) must be ranges, not values:{hint}."
+                    if isinstance(t, ContinuousColumn)
+                    else f"Conditions on column {col!r} ({sdtype}) are not supported:{hint}."
+                )
+            codes = t.codes(frame[col].reset_index(drop=True), col)
+            if t.has_other and (codes == len(t.categories_)).any():
+                bad = frame[col].iloc[int(np.argmax(codes == len(t.categories_)))]
+                raise ValueError(
+                    f"Column {col!r}: value {bad!r} is one of the rare values pooled in the "
+                    f"'other' slot (max_categories={t.max_categories}); conditioning on it "
+                    "needs a larger `max_categories`."
+                )
+            j = self._discrete.index(t)
+            slots.append((j, offsets[j] + codes))
+        out = torch.zeros(n, 2 * d)
+        if not slots:
+            return self.sampling_conditions(n, None)
+        rows = torch.arange(n)
+        first = torch.as_tensor(np.broadcast_to(slots[0][1], (n,)).copy())
+        out[rows, first] = 1.0
+        for _, slot_ids in slots:
+            out[rows, d + torch.as_tensor(np.broadcast_to(slot_ids, (n,)).copy())] = 1.0
+        return out
+
+    def _condition_frame(self, n: int, conditions: Any) -> pd.DataFrame:
+        if isinstance(conditions, pd.DataFrame):
+            if len(conditions) != n:
+                raise ValueError(
+                    f"The conditions DataFrame has {len(conditions)} rows but n={n}; pass "
+                    "n=len(conditions) (one sample per conditions row)."
+                )
+            if conditions.columns.duplicated().any():
+                raise ValueError("The conditions DataFrame has duplicate column names.")
+            return conditions.reset_index(drop=True)
+        if isinstance(conditions, Mapping):
+            for col, value in conditions.items():
+                if isinstance(value, (list, tuple, set, dict, np.ndarray, pd.Series)):
+                    raise ValueError(
+                        f"Condition on column {col!r}: give one value, got {value!r} (ranges "
+                        "are for continuous columns)."
+                    )
+            frame = pd.DataFrame(
+                {i: pd.Series([v], dtype=object) for i, v in enumerate(conditions.values())}
+            )
+            frame.columns = pd.Index(list(conditions.keys()), dtype=object)
+            return frame
+        raise TypeError(
+            "`conditions` must be None, a dict {column: value} or a DataFrame, got "
+            f"{type(conditions).__name__}."
+        )
+
+    # -- saving -------------------------------------------------------------------------------
+    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        configs, tensors = [], {}
+        for i, t in enumerate(self.transformers_):
+            cfg, arrays = t.get_state()
+            configs.append(cfg)
+            for key, arr in arrays.items():
+                tensors[f"{i}.{key}"] = torch.from_numpy(np.ascontiguousarray(arr))
+        sdtypes = [self.metadata_["columns"][c]["sdtype"] for c in self.columns_]
+        config = {
+            "columns": [to_json(c) for c in self.columns_],
+            "sdtypes": sdtypes,
+            "transformers": configs,
+        }
+        return config, tensors
+
+    def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        columns = [from_json(c) for c in config["columns"]]
+        sdtypes, configs = config["sdtypes"], config["transformers"]
+        if not (len(columns) == len(sdtypes) == len(configs)):
+            raise ValueError("the tabular state's columns, sdtypes and transformers disagree")
+        transformers = []
+        for i, cfg in enumerate(configs):
+            prefix = f"{i}."
+            arrays = {
+                k[len(prefix) :]: v.numpy() for k, v in tensors.items() if k.startswith(prefix)
+            }
+            transformers.append(column_from_state(cfg, arrays))
+        self.columns_ = columns
+        self.metadata_ = {"columns": {c: {"sdtype": s} for c, s in zip(columns, sdtypes)}}
+        self.transformers_ = transformers
+        self._build_layout()

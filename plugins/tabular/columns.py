@@ -1,0 +1,437 @@
+"""Per-column transformers: a column to encoded blocks (spans) and back.
+
+- :class:`ContinuousColumn` -- mode-specific normalization (CTGAN paper, section 4.2): a
+  Dirichlet-process variational Gaussian mixture; a value becomes a scalar
+  ``alpha = (x - mu_k) / (4 sigma_k)`` and a one-hot mode ``k`` drawn from the posterior.
+  Missing values get a 2-wide missing-indicator span. Numbers and datetimes (as int64 ns).
+- :class:`DiscreteColumn` -- one-hot over the categories (missing is a category of its own);
+  beyond ``max_categories`` the rarest values share one "other" slot, decoded by frequency.
+- :class:`IdColumn` -- fresh identifiers, nothing learned.
+- :class:`ConstantColumn` -- the single value, nothing learned.
+
+Each transformer has ``spans`` (list of ``(width, kind)``), ``fit``, ``encode``, ``decode``,
+``get_state`` and ``from_state``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import BayesianGaussianMixture
+
+from .values import dtype_info, from_json, is_missing, restore, to_json
+
+__all__ = ["ConstantColumn", "ContinuousColumn", "DiscreteColumn", "IdColumn", "column_from_state"]
+
+TANH, SOFTMAX = "tanh", "softmax"
+
+
+# -- continuous -------------------------------------------------------------------------------
+class ContinuousColumn:
+    """Mode-specific normalization of a numerical or datetime column.
+
+    Parameters
+    ----------
+    max_modes : int
+        Mixture components before pruning (modes with weight < ``min_weight`` are dropped).
+    max_fit_rows : int
+        The mixture is fit on at most this many rows, drawn at random (encoding uses all rows).
+    enforce_min_max : bool
+        Clip decoded values to the training range (integers are always clipped and rounded).
+    """
+
+    kind: ClassVar[str] = "continuous"
+
+    def __init__(
+        self,
+        max_modes: int = 10,
+        max_fit_rows: int = 5_000,
+        min_weight: float = 0.005,
+        max_iter: int = 50,
+        enforce_min_max: bool = True,
+    ) -> None:
+        self.max_modes = max_modes
+        self.max_fit_rows = max_fit_rows
+        self.min_weight = min_weight
+        self.max_iter = max_iter
+        self.enforce_min_max = enforce_min_max
+
+    # values <-> float64 ----------------------------------------------------------------------
+    def _to_float(self, s: pd.Series) -> np.ndarray:
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            idx = pd.DatetimeIndex(s).as_unit("ns")
+            out = idx.asi8.astype(np.float64)
+            out[idx.isna()] = np.nan
+            return out
+        return pd.to_numeric(s.astype(object) if s.dtype == object else s).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+
+    def fit(self, s: pd.Series, rng: np.random.Generator) -> ContinuousColumn:
+        x = self._to_float(s)
+        nan = np.isnan(x)
+        self.dtype_ = dtype_info(s)
+        self.is_datetime_ = bool(pd.api.types.is_datetime64_any_dtype(s.dtype))
+        self.has_nan_ = bool(nan.any())
+        v = x[~nan]
+        self.min_, self.max_ = float(v.min()), float(v.max())
+        self.integral_ = bool(self.is_datetime_ or np.all(v == np.round(v)))
+        center, scale = float(v.mean()), float(v.std())
+        scale = scale if scale > 0 else 1.0
+        sub = v if len(v) <= self.max_fit_rows else rng.choice(v, self.max_fit_rows, replace=False)
+        z = ((sub - center) / scale).reshape(-1, 1)
+        n_comp = int(min(self.max_modes, len(np.unique(z))))
+        if n_comp <= 1:
+            means, stds, weights = np.array([0.0]), np.array([1.0]), np.array([1.0])
+        else:
+            bgm = BayesianGaussianMixture(
+                n_components=n_comp,
+                weight_concentration_prior_type="dirichlet_process",
+                weight_concentration_prior=1e-3,
+                n_init=1,
+                max_iter=self.max_iter,
+                init_params="k-means++",
+                random_state=int(rng.integers(2**31 - 1)),
+            )
+            with warnings.catch_warnings():  # a short EM often stops early: harmless here
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                bgm.fit(z)
+            keep = bgm.weights_ > self.min_weight
+            if not keep.any():
+                keep = bgm.weights_ == bgm.weights_.max()
+            means = bgm.means_[keep, 0]
+            stds = np.sqrt(bgm.covariances_[keep].reshape(-1))
+            weights = bgm.weights_[keep]
+        self.means_ = means * scale + center
+        self.stds_ = np.maximum(stds * scale, 1e-6 * scale)
+        self.weights_ = weights / weights.sum()
+        return self
+
+    @property
+    def spans(self) -> list[tuple[int, str]]:
+        out = [(1, TANH), (len(self.means_), SOFTMAX)]
+        return out + [(2, SOFTMAX)] if self.has_nan_ else out
+
+    @property
+    def width(self) -> int:
+        return sum(w for w, _ in self.spans)
+
+    def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        x = self._to_float(s)
+        nan = np.isnan(x)
+        if nan.any() and not self.has_nan_:
+            raise ValueError(f"Column {s.name!r} has missing values, unseen in training.")
+        k = len(self.means_)
+        xv = np.where(nan, self.means_[0], x)[:, None]
+        logp = (
+            np.log(self.weights_)
+            - np.log(self.stds_)
+            - 0.5 * ((xv - self.means_) / self.stds_) ** 2
+        )
+        logp[nan] = np.log(self.weights_)  # missing: a mode drawn by weight, alpha 0
+        p = np.exp(logp - logp.max(1, keepdims=True))
+        cdf = np.cumsum(p / p.sum(1, keepdims=True), axis=1)
+        mode = np.minimum((cdf < rng.random((len(x), 1))).sum(1), k - 1)
+        alpha = (xv[:, 0] - self.means_[mode]) / (4 * self.stds_[mode])
+        alpha = np.where(nan, 0.0, np.clip(alpha, -0.99, 0.99))
+        out = np.zeros((len(x), self.width), np.float32)
+        out[:, 0] = alpha
+        out[np.arange(len(x)), 1 + mode] = 1.0
+        if self.has_nan_:
+            out[np.arange(len(x)), 1 + k + nan.astype(int)] = 1.0
+        return out
+
+    def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
+        k = len(self.means_)
+        alpha = np.clip(block[:, 0].astype(np.float64), -1.0, 1.0)
+        mode = block[:, 1 : 1 + k].argmax(1)
+        x = alpha * 4 * self.stds_[mode] + self.means_[mode]
+        if self.enforce_min_max or self.integral_:
+            x = np.clip(x, self.min_, self.max_)
+        if self.integral_:
+            x = np.round(x)
+        nan = block[:, 1 + k :].argmax(1) == 1 if self.has_nan_ else np.zeros(len(x), bool)
+        return self._restore(x, nan, name)
+
+    def _restore(self, x: np.ndarray, nan: np.ndarray, name: Any) -> pd.Series:
+        dtype = self.dtype_["dtype"]
+        if self.is_datetime_:
+            target = pd.api.types.pandas_dtype(dtype)
+            quantum = {"s": 10**9, "ms": 10**6, "us": 10**3}.get(getattr(target, "unit", "ns"), 1)
+            dt = pd.to_datetime(
+                np.round(x / quantum).astype(np.int64) * quantum, unit="ns", utc=True
+            )
+            tz = getattr(target, "tz", None)
+            dt = dt.tz_convert(tz) if tz is not None else dt.tz_localize(None)
+            out = pd.Series(dt, name=name)
+            out[nan] = pd.NaT
+            return out.astype(target)
+        if dtype == "object":
+            vals = x.astype(object)
+            if self.integral_:
+                vals = np.array([int(v) for v in x], dtype=object)
+            vals[nan] = np.nan if self.dtype_.get("missing") != "none" else None
+            return pd.Series(vals, name=name, dtype=object)
+        target = pd.api.types.pandas_dtype(dtype)
+        if isinstance(target, np.dtype):
+            x = np.where(nan, np.nan, x)
+            return pd.Series(x.astype(target) if not nan.any() else x, name=name).astype(target)
+        arr = pd.array(x, dtype="Float64")
+        arr[nan] = pd.NA
+        return pd.Series(arr, name=name).astype(target)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        cfg = {
+            "kind": self.kind,
+            "params": {
+                "max_modes": self.max_modes,
+                "max_fit_rows": self.max_fit_rows,
+                "min_weight": self.min_weight,
+                "max_iter": self.max_iter,
+                "enforce_min_max": self.enforce_min_max,
+            },
+            "dtype": self.dtype_,
+            "is_datetime": self.is_datetime_,
+            "has_nan": self.has_nan_,
+            "min": self.min_,
+            "max": self.max_,
+            "integral": self.integral_,
+        }
+        return cfg, {"means": self.means_, "stds": self.stds_, "weights": self.weights_}
+
+    @classmethod
+    def from_state(cls, cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> ContinuousColumn:
+        col = cls(**cfg["params"])
+        col.dtype_ = cfg["dtype"]
+        col.is_datetime_ = bool(cfg["is_datetime"])
+        col.has_nan_ = bool(cfg["has_nan"])
+        col.min_, col.max_ = float(cfg["min"]), float(cfg["max"])
+        col.integral_ = bool(cfg["integral"])
+        col.means_ = np.asarray(arrays["means"], np.float64)
+        col.stds_ = np.asarray(arrays["stds"], np.float64)
+        col.weights_ = np.asarray(arrays["weights"], np.float64)
+        k = len(col.means_)
+        if k < 1 or col.stds_.shape != (k,) or col.weights_.shape != (k,):
+            raise ValueError("a continuous column's mixture arrays disagree in length")
+        return col
+
+
+# -- discrete ---------------------------------------------------------------------------------
+_MISSING = "__tabgan_missing__"
+
+
+class DiscreteColumn:
+    """One-hot over the categories; missing values form a category of their own.
+
+    With more than ``max_categories`` categories, the ``max_categories - 1`` most frequent keep a
+    slot each and the rest share one "other" slot, decoded to one of them drawn by training
+    frequency (so memory and the encoded width stay bounded; their correlations with other
+    columns are not learned).
+    """
+
+    kind: ClassVar[str] = "discrete"
+
+    def __init__(self, max_categories: int = 100) -> None:
+        self.max_categories = max_categories
+
+    @staticmethod
+    def _keys(s: pd.Series) -> pd.Series:
+        obj = s.astype(object)
+        return obj.where(~obj.isna(), _MISSING)
+
+    def fit(self, s: pd.Series, rng: np.random.Generator) -> DiscreteColumn:
+        self.dtype_ = dtype_info(s)
+        codes, uniques = pd.factorize(np.asarray(self._keys(s), dtype=object))
+        counts = np.bincount(codes, minlength=len(uniques))
+        order = np.argsort(-counts, kind="stable")  # by frequency, ties by first appearance
+        values = [None if isinstance(v, str) and v == _MISSING else v for v in uniques[order]]
+        freq = counts[order].astype(np.int64)
+        keep = len(values) if len(values) <= self.max_categories else self.max_categories - 1
+        self.categories_ = values[:keep]
+        self.counts_ = freq[:keep]
+        self.other_values_ = values[keep:]
+        self.other_counts_ = freq[keep:]
+        self._index()
+        return self
+
+    def _index(self) -> None:
+        self._lookup = pd.Index([_MISSING if v is None else v for v in self.categories_])
+        self._other_lookup = pd.Index([_MISSING if v is None else v for v in self.other_values_])
+
+    @property
+    def has_other(self) -> bool:
+        return len(self.other_values_) > 0
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.categories_) + int(self.has_other)
+
+    @property
+    def spans(self) -> list[tuple[int, str]]:
+        return [(self.n_slots, SOFTMAX)]
+
+    @property
+    def width(self) -> int:
+        return self.n_slots
+
+    @property
+    def slot_counts(self) -> np.ndarray:
+        """Training rows per slot (the "other" slot last)."""
+        if self.has_other:
+            return np.append(self.counts_, self.other_counts_.sum())
+        return self.counts_
+
+    def codes(self, values: pd.Series, name: Any) -> np.ndarray:
+        """Slot of each value; ValueError naming the first value unseen in training."""
+        keys = self._keys(values)
+        codes = self._lookup.get_indexer(keys)
+        unknown = codes < 0
+        if unknown.any():
+            if self.has_other:
+                in_other = self._other_lookup.get_indexer(keys[unknown]) >= 0
+                codes[np.flatnonzero(unknown)[in_other]] = len(self.categories_)
+                unknown = codes < 0
+            if unknown.any():
+                bad = values[unknown].iloc[0]
+                raise ValueError(f"Column {name!r}: value {bad!r} was never seen in training.")
+        return codes
+
+    def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        codes = self.codes(s, s.name)
+        out = np.zeros((len(s), self.n_slots), np.float32)
+        out[np.arange(len(s)), codes] = 1.0
+        return out
+
+    def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
+        code = block.argmax(1)
+        table = np.empty(len(self.categories_), dtype=object)
+        table[:] = self.categories_
+        values = np.empty(len(code), dtype=object)
+        known = code < len(self.categories_)
+        values[known] = table[code[known]]
+        if (~known).any():
+            rest = np.empty(len(self.other_values_), dtype=object)
+            rest[:] = self.other_values_
+            p = self.other_counts_ / self.other_counts_.sum()
+            values[~known] = rest[rng.choice(len(rest), int((~known).sum()), p=p)]
+        return restore(values, self.dtype_, name)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        cfg = {
+            "kind": self.kind,
+            "params": {"max_categories": self.max_categories},
+            "dtype": self.dtype_,
+            "categories": [to_json(v) for v in self.categories_],
+            "other_values": [to_json(v) for v in self.other_values_],
+        }
+        return cfg, {"counts": self.counts_, "other_counts": self.other_counts_}
+
+    @classmethod
+    def from_state(cls, cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> DiscreteColumn:
+        col = cls(**cfg["params"])
+        col.dtype_ = cfg["dtype"]
+        col.categories_ = [from_json(v) for v in cfg["categories"]]
+        col.other_values_ = [from_json(v) for v in cfg["other_values"]]
+        col.counts_ = np.asarray(arrays["counts"], np.int64)
+        col.other_counts_ = np.asarray(arrays["other_counts"], np.int64)
+        if len(col.counts_) != len(col.categories_) or len(col.other_counts_) != len(
+            col.other_values_
+        ):
+            raise ValueError("a discrete column's categories and counts disagree in length")
+        col._index()
+        return col
+
+
+# -- no span ----------------------------------------------------------------------------------
+class IdColumn:
+    """Fresh identifiers: strings as common prefix + random hex, numbers counting up."""
+
+    kind: ClassVar[str] = "id"
+    spans: ClassVar[list[tuple[int, str]]] = []
+    width: ClassVar[int] = 0
+
+    def fit(self, s: pd.Series, rng: np.random.Generator) -> IdColumn:
+        self.dtype_ = dtype_info(s)
+        vals = s.dropna()
+        self.numeric_ = bool(pd.api.types.is_numeric_dtype(s.dtype))
+        if self.numeric_:
+            self.start_ = int(np.nanmax(vals.to_numpy(np.float64))) + 1
+            self.prefix_ = ""
+        else:
+            self.start_ = 0
+            self.prefix_ = os.path.commonprefix([str(v) for v in vals.tolist()])
+        return self
+
+    def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        return np.zeros((len(s), 0), np.float32)
+
+    def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
+        n = len(block)
+        if self.numeric_:
+            values = np.arange(self.start_, self.start_ + n).astype(object)
+        else:
+            raw = rng.integers(0, 2**62, size=n, dtype=np.int64)
+            while len(np.unique(raw)) < n:  # practically never
+                raw = rng.integers(0, 2**62, size=n, dtype=np.int64)
+            values = np.array([f"{self.prefix_}{v:016x}" for v in raw], dtype=object)
+        return restore(values, self.dtype_, name)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        cfg = {"kind": self.kind, "dtype": self.dtype_, "numeric": self.numeric_}
+        return cfg | {"start": self.start_, "prefix": self.prefix_}, {}
+
+    @classmethod
+    def from_state(cls, cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> IdColumn:
+        col = cls()
+        col.dtype_, col.numeric_ = cfg["dtype"], bool(cfg["numeric"])
+        col.start_, col.prefix_ = int(cfg["start"]), str(cfg["prefix"])
+        return col
+
+
+class ConstantColumn:
+    """A column with a single value (missing counts as a value): passed through."""
+
+    kind: ClassVar[str] = "constant"
+    spans: ClassVar[list[tuple[int, str]]] = []
+    width: ClassVar[int] = 0
+
+    def fit(self, s: pd.Series, rng: np.random.Generator) -> ConstantColumn:
+        self.dtype_ = dtype_info(s)
+        self.value_ = s.iloc[0]
+        return self
+
+    def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        return np.zeros((len(s), 0), np.float32)
+
+    def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
+        values = np.empty(len(block), dtype=object)
+        values[:] = [None if is_missing(self.value_) else self.value_] * len(block)
+        return restore(values, self.dtype_, name)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"kind": self.kind, "dtype": self.dtype_, "value": to_json(self.value_)}, {}
+
+    @classmethod
+    def from_state(cls, cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> ConstantColumn:
+        col = cls()
+        col.dtype_, col.value_ = cfg["dtype"], from_json(cfg["value"])
+        return col
+
+
+Column = ContinuousColumn | DiscreteColumn | IdColumn | ConstantColumn
+_KINDS: dict[str, Any] = {
+    c.kind: c for c in (ContinuousColumn, DiscreteColumn, IdColumn, ConstantColumn)
+}
+
+
+def column_from_state(cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> Column:
+    kind = cfg.get("kind")
+    if kind not in _KINDS:
+        raise ValueError(f"unknown column transformer kind {kind!r}")
+    col: Column = _KINDS[kind].from_state(cfg, arrays)
+    return col
