@@ -7,7 +7,6 @@ columns, order and dtypes.
 
 from __future__ import annotations
 
-import numbers
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -93,8 +92,11 @@ def to_table(X: Any, *, owner: str) -> Table:
             raise ValueError(f"X has duplicate column names {dup}; {owner} needs unique names.")
         dense = _densify(X)
         _check_no_inf(dense)
-        # Standard emptiness / dimension checks with scikit-learn's wording; values untouched.
-        check_array(dense, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1)
+        if X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+                f"(shape={X.shape}) while a minimum of 1 is required by {owner}."
+            )
         frame = dense.reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         if frame.columns.has_duplicates:
@@ -129,9 +131,7 @@ def _check_no_inf(frame: pd.DataFrame) -> None:
                 )
 
 
-def check_target(
-    y: Any, n_samples: int, *, owner: str, warn_column: bool = False
-) -> np.ndarray:
+def check_target(y: Any, n_samples: int, *, owner: str, warn_column: bool = False) -> np.ndarray:
     """Return ``y`` as a 1-D array of class labels, or raise a clear error.
 
     ``n_samples`` is the number of rows of X (a length mismatch is reported first).
@@ -168,9 +168,7 @@ def check_target(
     return y_arr
 
 
-def check_class_sizes(
-    y: np.ndarray, classes: Any, min_class_samples: int, *, owner: str
-) -> None:
+def check_class_sizes(y: np.ndarray, classes: Any, min_class_samples: int, *, owner: str) -> None:
     """Raise when a class that will receive synthetic rows is too small to learn from."""
     counts = Counter(y.tolist())
     small = {c: counts.get(c, 0) for c in classes if counts.get(c, 0) < min_class_samples}
@@ -187,11 +185,6 @@ def check_class_sizes(
 def _plain(value: Any) -> Any:
     """A numpy scalar as the Python value it holds (for readable messages)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def check_positive_int(value: Any, name: str, low: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"`{name}` must be an int >= {low}, got {value!r}.")
 
 
 def free_column_name(columns: Any, base: str = TARGET_COLUMN) -> str:

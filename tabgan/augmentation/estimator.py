@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._common import SHARED_CONSTRAINTS, make_rng
+from ._common import SHARED_CONSTRAINTS
 from ._data import check_class_sizes, check_target, to_table
 from ._generate import generate_rows
 
@@ -85,8 +85,9 @@ class GANAugmentedEstimator(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         training rows, split the same way. A dict ``{class: n}``: exactly those. When no rows
         are needed (e.g. balanced data and ``"balance"``), no GAN is trained.
     random_state : int, RandomState instance or None, default=None
-        Seeds the synthesizer and the filter (the estimator's own ``random_state`` is left
-        alone).
+        Seeds the synthesizer (its ``random_state`` is overwritten by a derived seed) and the
+        filter; the wrapped estimator's own ``random_state`` is left alone. ``None`` leaves the
+        synthesizer's ``random_state`` as given.
     filter : {None, "adversarial"}, default=None
         Keep only the synthetic rows a classifier finds hardest to tell from real ones.
     filter_pool : float, default=2.0
@@ -155,8 +156,7 @@ class GANAugmentedEstimator(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         classes = np.unique(y_arr)
         if len(classes) < 2:
             raise ValueError(
-                f"The target 'y' needs to have more than 1 class. Got {len(classes)} class "
-                "instead."
+                f"The target 'y' needs to have more than 1 class. Got {len(classes)} class instead."
             )
         counts = {c: n for c, n in plan_counts(y_arr, self.n_synthetic).items() if n > 0}
         X_fit, y_fit = table.original, y_arr
@@ -168,7 +168,7 @@ class GANAugmentedEstimator(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 y_arr,
                 counts,
                 synthesizer=self.synthesizer,
-                rng=make_rng(self.random_state),
+                random_state=self.random_state,
                 filter=self.filter,
                 filter_pool=self.filter_pool,
             )

@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
 from sklearn.utils.validation import validate_data
 
-from ._common import SHARED_CONSTRAINTS, make_rng
+from ._common import SHARED_CONSTRAINTS
 from ._data import Table, check_class_sizes, check_target, to_table
 from ._generate import generate_rows
 
@@ -110,8 +111,6 @@ class GANOverSampler(BaseOverSampler):
         return super().fit_resample(X, y, **params)
 
     def _check_X_y(self, X: Any, y: Any, accept_sparse: Any = None) -> tuple[Table, Any, bool]:
-        from imblearn.utils import check_target_type
-
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         table = to_table(X, owner=type(self).__name__)
         y = check_target(y, len(table.frame), owner=type(self).__name__)
@@ -130,7 +129,7 @@ class GANOverSampler(BaseOverSampler):
             y,
             counts,
             synthesizer=self.synthesizer,
-            rng=make_rng(self.random_state),
+            random_state=self.random_state,
             filter=self.filter,
             filter_pool=self.filter_pool,
         )

@@ -1,0 +1,53 @@
+"""scikit-learn's and imbalanced-learn's common estimator checks, with the real tabular GAN.
+
+Tiny settings (one epoch, small networks, two mixture modes) keep each GAN fit well under a
+second; the checks test the API contract, not sample quality.
+"""
+
+from __future__ import annotations
+
+import pytest
+from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
+from tabgan.plugins.tabular import TabularAdapter
+
+from tabgan import GANSynthesizer
+from tabgan.augmentation import GANAugmentedEstimator, GANOverSampler
+
+
+def tiny_gan() -> GANSynthesizer:
+    adapter = TabularAdapter(
+        max_modes=2, max_fit_rows=200, generator_dims=(32,), discriminator_dims=(32,)
+    )
+    return GANSynthesizer(adapter, epochs=1, batch_size=50, pac=5, verbose=False)
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    """Checks our estimators are expected to fail, with the reason (scikit-learn 1.9 style)."""
+    return {}
+
+
+ESTIMATORS = [
+    GANOverSampler(tiny_gan(), random_state=0),
+    GANAugmentedEstimator(
+        LogisticRegression(), tiny_gan(), n_synthetic=0.5, random_state=0, min_class_samples=1
+    ),
+]
+
+
+@sklearn_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_aug_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@imblearn_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_aug_imblearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_aug_tiny_gan_is_tiny(estimator):
+    # the settings above must stay small, or this module blows the test time budget
+    synth = estimator.synthesizer
+    assert synth.epochs == 1 and synth.adapter.generator_dims == (32,)
