@@ -59,8 +59,8 @@ def _features(frame: pd.DataFrame, target: Any, metadata: dict[str, Any]) -> pd.
         sdtype = metadata["columns"][col]["sdtype"]
         if sdtype in ("categorical", "boolean"):
             s = out[col]
-            out[col] = s.astype(object).where(s.notna(), np.nan).map(
-                lambda v: v if v != v else str(v)
+            out[col] = (
+                s.astype(object).where(s.notna(), np.nan).map(lambda v: v if v != v else str(v))
             )
     return out
 

@@ -117,11 +117,23 @@ def dcr_histogram(result: MemorizationResult) -> Figure:
     fig = Figure(figsize=(7, 3.6))
     ax = fig.subplots()
     both = np.concatenate([result.dcr_synthetic, result.dcr_baseline])
-    bins = np.histogram_bin_edges(both, bins=40) if np.ptp(both) > 0 else 10
-    ax.hist(result.dcr_baseline, bins=bins, alpha=0.55, density=True, color=REAL,
-            label=f"baseline: {result.baseline}")
-    ax.hist(result.dcr_synthetic, bins=bins, alpha=0.55, density=True, color=SYNTH,
-            label="synthetic rows to training rows")
+    bins: Any = np.histogram_bin_edges(both, bins=40) if np.ptp(both) > 0 else 10
+    ax.hist(
+        result.dcr_baseline,
+        bins=bins,
+        alpha=0.55,
+        density=True,
+        color=REAL,
+        label=f"baseline: {result.baseline}",
+    )
+    ax.hist(
+        result.dcr_synthetic,
+        bins=bins,
+        alpha=0.55,
+        density=True,
+        color=SYNTH,
+        label="synthetic rows to training rows",
+    )
     ax.set_xlabel("distance to closest training record (scaled, one-hot)")
     ax.set_ylabel("density")
     ax.set_title(

@@ -7,6 +7,7 @@ import html
 import io
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from .report import _fmt
@@ -27,6 +28,7 @@ h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:4px 8px;
 text-align:right}th{background:#f5f5f5}img{max-width:100%;border:1px solid #eee}
 .note{color:#795548;font-size:.85em}
+.row{display:flex;gap:16px;align-items:flex-start}.row img{max-width:640px}
 """
 
 
@@ -44,8 +46,10 @@ def _card(label: str, value: str, css: str = "") -> str:
     )
 
 
-def _table(frame) -> str:  # type: ignore[no-untyped-def]
-    return frame.to_html(float_format=lambda v: f"{v:.4f}", na_rep="n/a", border=0)
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(
+        float_format=lambda v: f"{v:.4f}", na_rep="n/a", border=0, index_names=False
+    )
 
 
 def render(report: Report) -> str:
@@ -64,17 +68,33 @@ def render(report: Report) -> str:
         _card("column shapes", _fmt(report.column_shapes)),
         _card("column pair trends", _fmt(report.column_pair_trends)),
         _card("diagnostic score", _fmt(report.diagnostic_score)),
-        _card("exact copies of training rows", f"{m.exact_copy_share:.1%}",
-              "bad" if flagged else "good"),
-        _card("memorization", "FLAGGED" if flagged else "not flagged",
-              "bad" if flagged else "good"),
+        _card(
+            "exact copies of training rows",
+            f"{m.exact_copy_share:.1%}",
+            "bad" if flagged else "good",
+        ),
+        _card(
+            "memorization", "FLAGGED" if flagged else "not flagged", "bad" if flagged else "good"
+        ),
         "</div>",
         "<h2>Memorization</h2>",
         f"<p>Distance to the closest training record (DCR) of synthetic rows, against the "
         f"baseline of {html.escape(m.baseline)}. A copy-cat generator has DCR near 0.</p>",
     ]
+    figs = {name: figure_to_base64(fig) for name, fig in report.plot().items()}
+
+    def image(name: str, title: str | None = None) -> None:
+        if name in figs:
+            if title:
+                parts.append(f"<h2>{title}</h2>")
+            parts.append(f'<img alt="{name}" src="data:image/png;base64,{figs[name]}">')
+
     mem = report.to_frame()
+    parts.append('<div class="row"><div>')
     parts.append(_table(mem[mem.section == "memorization"].set_index("metric")[["value"]]))
+    parts.append("</div><div>")
+    image("dcr")
+    parts.append("</div></div>")
     if report.ml_efficacy is not None:
         parts.append(
             f"<h2>Machine-learning efficacy ({html.escape(str(report.task))}, target "
@@ -82,17 +102,11 @@ def render(report: Report) -> str:
             "vs on synthetic rows, scored on the real holdout.</p>"
         )
         parts.append(_table(report.ml_efficacy))
+    image("distributions", "Distributions")
+    image("correlation_difference", "Correlation difference")
+    image("loss_history", "Training history")
     parts.append("<h2>Column shapes (sdmetrics)</h2>")
     parts.append(_table(report.column_quality.set_index(report.column_quality.columns[0])))
-    titles = {
-        "distributions": "Distributions",
-        "correlation_difference": "Correlation difference",
-        "dcr": "Distance to closest record",
-        "loss_history": "Training history",
-    }
-    for name, fig in report.plot().items():
-        parts.append(f"<h2>{titles.get(name, name)}</h2>")
-        parts.append(f'<img alt="{name}" src="data:image/png;base64,{figure_to_base64(fig)}">')
     if report.notes:
         parts.append("<h2>Notes</h2><ul>")
         parts.extend(f'<li class="note">{html.escape(n)}</li>' for n in report.notes)

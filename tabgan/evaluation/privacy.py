@@ -82,8 +82,10 @@ def distance_to_closest(
     """
     k = 2 if exclude_self else 1
     nn = NearestNeighbors(n_neighbors=min(k, len(reference))).fit(reference)
-    dist, _ = nn.kneighbors(queries)
-    return dist[:, -1]
+    _, idx = nn.kneighbors(queries)
+    # Recompute the distance directly: brute-force search uses the |a|^2 - 2ab + |b|^2 form,
+    # whose rounding turns an exact copy into ~1e-8.
+    return np.linalg.norm(queries - reference[idx[:, -1]], axis=1)
 
 
 @dataclass
