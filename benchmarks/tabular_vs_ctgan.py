@@ -1,0 +1,664 @@
+"""tabgan's tabular adapter against CTGAN on the same real tables, in one run.
+
+For every data set, seed and model a fresh subprocess fits the model on an 80/20 stratified
+split (split seed 0, the same for every model and seed), with the same epochs and batch size,
+and measures:
+
+* encoder fit: the column encoder alone, fit once more outside the model (ours:
+  ``TabularAdapter().fit``; CTGAN: ``ctgan.data_transformer.DataTransformer().fit``);
+* time per epoch: the time from the first to the last optimizer step of ``fit`` (torch's global
+  optimizer step hook, so the same clock for both and blind to encoding and setup) / epochs; ours
+  also reports its trainer's own clock (``history_.seconds``); the whole ``fit`` wall time too;
+* sampling: wall time of ``sample(100_000)``;
+* peak memory: the worker process's peak resident set size (``resource.getrusage`` max RSS) read
+  right after sampling; "peak - baseline" is that peak minus the RSS before the timed work
+  (imports, data and a 200-row untimed warm-up done). tracemalloc is not used: it does not
+  see torch's tensor allocations;
+* quality: sdmetrics ``QualityReport`` score (and its two properties) of a synthetic table the
+  size of the training split against the training split, with one metadata dict for both models
+  (inferred by the tabular adapter when it can, else by dtype);
+* ML efficacy: HistGradientBoosting and LogisticRegression trained on that synthetic table and
+  on the real training split, both tested on the real holdout: F1 of the minority class and ROC
+  AUC (multi-class: macro F1 and one-vs-rest AUC; regression targets: R^2);
+* exact copies: rows of the 100k sample identical to a training row (and, for reference, the
+  holdout rows identical to a training row).
+
+    python benchmarks/tabular_vs_ctgan.py --quick                       # smoke run, ~2 min
+    python benchmarks/tabular_vs_ctgan.py --epochs 20 --seeds 0 1       # the README table
+    python benchmarks/tabular_vs_ctgan.py --epochs 300 --seeds 0 1 2 --threads 2   # full run
+    python benchmarks/tabular_vs_ctgan.py --profile --epochs 3          # where our time goes
+
+Writes ``benchmarks/results/tabular_vs_ctgan.md`` (``--out`` to change) and prints the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from datasets import load  # noqa: E402
+
+MODELS = ("ours", "ctgan")
+SAMPLE_ROWS = 100_000
+
+# (key, label, lower is better, target ratio ours/CTGAN or None)
+METRICS: list[tuple[str, str, bool, float | None]] = [
+    ("encoder_fit_s", "encoder fit (s)", True, 0.1),
+    ("epoch_s", "time per epoch (s)", True, 0.2),
+    ("fit_s", "whole fit, wall (s)", True, None),
+    ("sample_100k_s", "sample {n} rows (s)", True, 0.1),
+    ("peak_rss_mb", "peak RSS (MB)", True, 1.0),
+    ("model_rss_mb", "peak RSS - baseline (MB)", True, 1.0),
+    ("quality", "sdmetrics quality", False, 1.0),
+    ("column_shapes", "  column shapes", False, None),
+    ("pair_trends", "  column pair trends", False, None),
+    ("hgb_f1", "HGB F1 (minority)", False, None),
+    ("hgb_auc", "HGB ROC AUC", False, None),
+    ("lr_f1", "LogReg F1 (minority)", False, None),
+    ("lr_auc", "LogReg ROC AUC", False, None),
+    ("copies", "exact copies in {n} rows", True, None),
+]
+
+
+# -- shared helpers (parent and worker) --------------------------------------------------------
+def infer_metadata(train: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    """The sdmetrics single-table metadata, from the tabular adapter when it is available."""
+    try:
+        from tabgan.plugins.tabular import infer_metadata as tabular_metadata
+    except ImportError:
+        pass
+    else:
+        return json.loads(json.dumps(tabular_metadata(train))), "inferred by the tabular adapter"
+    cols: dict[str, dict[str, str]] = {}
+    for name, s in train.items():
+        if pd.api.types.is_bool_dtype(s):
+            cols[str(name)] = {"sdtype": "boolean"}
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            cols[str(name)] = {"sdtype": "datetime"}
+        elif pd.api.types.is_numeric_dtype(s):
+            cols[str(name)] = {"sdtype": "numerical"}
+        else:
+            cols[str(name)] = {"sdtype": "categorical"}
+    return {"columns": cols}, "by dtype (benchmark fallback)"
+
+
+def discrete_columns(metadata: dict[str, Any]) -> list[str]:
+    return [c for c, m in metadata["columns"].items() if m["sdtype"] in ("categorical", "boolean")]
+
+
+def is_classification(y: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(y) or y.nunique() <= 10
+
+
+def row_keys(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit hash per row; numbers compared as float64, everything else as text."""
+    norm = {}
+    for c in columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s):
+            norm[c] = s.astype("float64")
+        elif pd.api.types.is_numeric_dtype(s):
+            norm[c] = s.astype("float64")
+        else:
+            norm[c] = s.astype(object).where(s.notna(), "<NA>").astype(str)
+    return pd.util.hash_pandas_object(pd.DataFrame(norm), index=False).to_numpy()
+
+
+def ml_efficacy(
+    train: pd.DataFrame, test: pd.DataFrame, target: str, cats: list[str], threads: int
+) -> dict[str, float]:
+    """Fit HGB and LogisticRegression on ``train``; score them on the real ``test``."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.metrics import f1_score, r2_score, roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    features = [c for c in test.columns if c != target]
+    cat_x = [c for c in cats if c != target]
+    num_x = [c for c in features if c not in cat_x]
+
+    def prep(df: pd.DataFrame) -> pd.DataFrame:
+        out = df[features].copy()
+        for c in cat_x:
+            s = out[c]
+            out[c] = pd.Categorical(
+                s.astype(object).astype(str).where(s.notna()),
+                categories=sorted(test[c].dropna().astype(object).astype(str).unique()),
+            )
+        for c in num_x:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+        return out
+
+    x_tr, x_te = prep(train), prep(test)
+    y_te_raw = test[target]
+    classify = is_classification(y_te_raw)
+    linear_pre = ColumnTransformer(
+        [
+            (
+                "num",
+                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                num_x,
+            ),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="<NA>"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                cat_x,
+            ),
+        ]
+    )
+    res: dict[str, float] = {}
+    if not classify:
+        y_tr = pd.to_numeric(train[target], errors="coerce").to_numpy(float)
+        keep = np.isfinite(y_tr)
+        for key, model in (
+            ("hgb", HistGradientBoostingRegressor(categorical_features="from_dtype")),
+            ("lr", make_pipeline(linear_pre, Ridge())),
+        ):
+            model.fit(x_tr[keep], y_tr[keep])
+            res[f"{key}_r2"] = float(r2_score(y_te_raw.to_numpy(float), model.predict(x_te)))
+        return res
+    y_tr = train[target].astype(str).to_numpy()
+    y_te = y_te_raw.astype(str).to_numpy()
+    classes, counts = np.unique(y_te, return_counts=True)
+    minority = classes[np.argmin(counts)]
+    for key, model in (
+        ("hgb", HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)),
+        ("lr", make_pipeline(linear_pre, LogisticRegression(max_iter=2000))),
+    ):
+        if len(np.unique(y_tr)) < 2:
+            res[f"{key}_f1"] = res[f"{key}_auc"] = float("nan")
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence notes on odd synthetic tables
+            model.fit(x_tr, y_tr)
+        pred = model.predict(x_te)
+        proba = model.predict_proba(x_te)
+        fitted = list(model.classes_)
+        if len(classes) == 2:
+            res[f"{key}_f1"] = float(f1_score(y_te, pred, pos_label=minority))
+            pos = proba[:, fitted.index(minority)] if minority in fitted else np.zeros(len(y_te))
+            res[f"{key}_auc"] = float(roc_auc_score(y_te == minority, pos))
+        else:
+            res[f"{key}_f1"] = float(f1_score(y_te, pred, average="macro"))
+            full = np.zeros((len(y_te), len(classes)))
+            for j, c in enumerate(classes):
+                if c in fitted:
+                    full[:, j] = proba[:, fitted.index(c)]
+            full /= np.clip(full.sum(1, keepdims=True), 1e-12, None)
+            res[f"{key}_auc"] = float(roc_auc_score(y_te, full, multi_class="ovr", labels=classes))
+    return res
+
+
+def quality(real: pd.DataFrame, synth: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, float]:
+    with warnings.catch_warnings():
+        # sdmetrics 0.32 marks reports.single_table as deprecated; the brief asks for this one.
+        warnings.simplefilter("ignore")
+        from sdmetrics.reports.single_table import QualityReport
+
+        report = QualityReport()
+        report.generate(real, synth[real.columns], metadata, verbose=False)
+        props = report.get_properties().set_index("Property")["Score"]
+    return {
+        "quality": float(report.get_score()),
+        "column_shapes": float(props.get("Column Shapes", np.nan)),
+        "pair_trends": float(props.get("Column Pair Trends", np.nan)),
+    }
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+# -- worker: one model, one data set, one seed, in its own process -----------------------------
+def fit_ours(train, metadata, cfg) -> tuple[Any, dict[str, float]]:
+    from tabgan import GANSynthesizer
+
+    synth = GANSynthesizer(
+        adapter="tabular",
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        random_state=cfg["seed"],
+        device="cpu",
+        verbose=False,
+    )
+    t0 = time.perf_counter()
+    synth.fit(train, metadata=metadata)
+    fit_s = time.perf_counter() - t0
+    hist = synth.history_
+    extra = {"fit_s": fit_s, "trainer_s": float(hist["seconds"].iloc[-1]) if len(hist) else 0.0}
+    extra["epochs_run"] = int(len(hist))
+    return synth, extra
+
+
+def encoder_ours(train, metadata, cfg) -> float:
+    from tabgan.plugins.tabular import TabularAdapter
+
+    adapter = TabularAdapter()
+    t0 = time.perf_counter()
+    adapter.fit(train, rng=np.random.default_rng(cfg["seed"]), metadata=metadata)
+    return time.perf_counter() - t0
+
+
+def fit_ctgan(train, metadata, cfg) -> tuple[Any, dict[str, float]]:
+    from ctgan import CTGAN
+
+    model = CTGAN(
+        epochs=cfg["epochs"], batch_size=cfg["batch_size"], verbose=False, enable_gpu=False
+    )
+    model.set_random_state(cfg["seed"])
+    t0 = time.perf_counter()
+    model.fit(train, discrete_columns=discrete_columns(metadata))
+    return model, {"fit_s": time.perf_counter() - t0, "epochs_run": cfg["epochs"]}
+
+
+def encoder_ctgan(train, metadata, cfg) -> float:
+    from ctgan.data_transformer import DataTransformer
+
+    transformer = DataTransformer()
+    t0 = time.perf_counter()
+    transformer.fit(train, discrete_columns(metadata))
+    return time.perf_counter() - t0
+
+
+class StepClock:
+    """Timestamps of every ``torch.optim`` step while active (torch's public global hook).
+
+    Training time = first to last optimizer step, scaled by n / (n - 1) steps: the same rule
+    for both models, blind to the setup either does before its first step.
+    """
+
+    def __enter__(self) -> StepClock:
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        self.count, self.first, self.last = 0, 0.0, 0.0
+        self._handle = register_optimizer_step_post_hook(self._hook)
+        return self
+
+    def _hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        now = time.perf_counter()
+        if self.count == 0:
+            self.first = now
+        self.last = now
+        self.count += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        self._handle.remove()
+
+    def training_seconds(self) -> float:
+        if self.count < 2:
+            return float("nan")
+        return (self.last - self.first) * self.count / (self.count - 1)
+
+
+def worker(cfg_path: str) -> None:
+    cfg = json.loads(Path(cfg_path).read_text())
+    import torch
+
+    torch.set_num_threads(cfg["threads"])
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    train = pd.read_parquet(cfg["train"])
+    holdout = pd.read_parquet(cfg["holdout"])
+    metadata = cfg["metadata"]
+    out: dict[str, Any] = {"threads": torch.get_num_threads()}
+    fit, enc = (fit_ours, encoder_ours) if cfg["model"] == "ours" else (fit_ctgan, encoder_ctgan)
+    # Warm-up on 200 rows, untimed: imports and first-call costs must not count.
+    enc(train.head(200), metadata, cfg)
+    gc.collect()
+    out["baseline_rss_mb"] = peak_rss_mb()
+    out["encoder_fit_s"] = enc(train, metadata, cfg)
+    gc.collect()
+
+    clock = StepClock()
+    with clock:
+        model, extra = fit(train, metadata, cfg)
+    out.update(extra)
+    out["optimizer_steps"] = clock.count
+    out["epoch_s"] = clock.training_seconds() / max(out["epochs_run"], 1)
+    t0 = time.perf_counter()
+    synth = model.sample(cfg["sample_rows"])
+    out["sample_100k_s"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["model_rss_mb"] = out["peak_rss_mb"] - out["baseline_rss_mb"]
+    del model
+    if "trainer_s" in out:
+        out["trainer_epoch_s"] = out["trainer_s"] / max(out["epochs_run"], 1)
+
+    cols = list(train.columns)
+    out["copies"] = int(np.isin(row_keys(synth, cols), row_keys(train, cols)).sum())
+    out["sample_rows"] = len(synth)
+    out["dtypes_kept"] = bool(list(synth.columns) == cols) and all(
+        str(synth[c].dtype) == str(train[c].dtype) for c in cols
+    )
+    n_eval = min(len(train), cfg["eval_rows"]) if cfg["eval_rows"] else len(train)
+    synth_eval = synth.iloc[:n_eval].reset_index(drop=True)
+    real_eval = train.sample(n_eval, random_state=0) if n_eval < len(train) else train
+    t0 = time.perf_counter()
+    out.update(quality(real_eval.reset_index(drop=True), synth_eval, metadata))
+    out["quality_s"] = time.perf_counter() - t0
+    cats = discrete_columns(metadata)
+    synth_train = synth.iloc[: len(train)].reset_index(drop=True)
+    out.update(ml_efficacy(synth_train, holdout, cfg["target"], cats, cfg["threads"]))
+    Path(cfg["result"]).write_text(json.dumps(out))
+
+
+def profile_worker(cfg_path: str) -> None:
+    """cProfile over our fit + sample, then torch.profiler over one more short fit."""
+    import cProfile
+    import io
+    import pstats
+
+    cfg = json.loads(Path(cfg_path).read_text())
+    import torch
+
+    torch.set_num_threads(cfg["threads"])
+    train = pd.read_parquet(cfg["train"])
+    metadata = cfg["metadata"]
+    prof = cProfile.Profile()
+    prof.enable()
+    model, extra = fit_ours(train, metadata, cfg)
+    t0 = time.perf_counter()
+    model.sample(cfg["sample_rows"])
+    sample_s = time.perf_counter() - t0
+    prof.disable()
+    texts = {}
+    for key in ("cumulative", "tottime"):
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(25)
+        texts[key] = buf.getvalue()
+    from torch.profiler import ProfilerActivity, profile
+
+    one = dict(cfg, epochs=1)
+    with profile(activities=[ProfilerActivity.CPU]) as tprof:
+        fit_ours(train, metadata, one)
+    texts["torch"] = tprof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20)
+    Path(cfg["result"]).write_text(json.dumps({**extra, "sample_s": sample_s, "texts": texts}))
+
+
+# -- parent ------------------------------------------------------------------------------------
+def split(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from sklearn.model_selection import train_test_split
+
+    strat = df[target] if is_classification(df[target]) else None
+    tr, te = train_test_split(df, test_size=0.2, stratify=strat, random_state=0)
+    return tr.reset_index(drop=True), te.reset_index(drop=True)
+
+
+def run_worker(cfg: dict[str, Any], tmp: Path, mode: str, timeout: float) -> dict[str, Any]:
+    cfg_path = tmp / f"cfg_{cfg['tag']}.json"
+    cfg["result"] = str(tmp / f"res_{cfg['tag']}.json")
+    cfg_path.write_text(json.dumps(cfg))
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = str(cfg["threads"])
+    env["PYTHONWARNINGS"] = "ignore"
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, __file__, mode, str(cfg_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        return {"error": lines[-1][:200] if lines else f"exit code {proc.returncode}"}
+    res = json.loads(Path(cfg["result"]).read_text())
+    res["worker_wall_s"] = wall
+    return res
+
+
+def fmt(v: float, key: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if key == "copies":
+        return f"{v:.0f}"
+    if key.endswith("_mb"):
+        return f"{v:.0f}"
+    if key in ("quality", "column_shapes", "pair_trends") or key.endswith(("_f1", "_auc", "_r2")):
+        return f"{v:.3f}"
+    return f"{v:.3g}" if v < 10 else f"{v:.1f}"
+
+
+def mean_sd(values: list[float], key: str) -> str:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not vals:
+        return "-"
+    if len(vals) == 1:
+        return fmt(vals[0], key)
+    return f"{fmt(float(np.mean(vals)), key)} ± {fmt(float(np.std(vals, ddof=1)), key)}"
+
+
+def dataset_table(
+    runs: dict[str, list[dict[str, Any]]], real: dict[str, float], sample_rows: int
+) -> list[str]:
+    lines = [
+        "| metric | ours (tabgan) | CTGAN 0.12.1 | ours / CTGAN | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    ok = {m: [r for r in runs.get(m, []) if "error" not in r] for m in MODELS}
+    keys = list(METRICS)
+    reg = any("hgb_r2" in r for rs in ok.values() for r in rs)
+    if reg:
+        keys = [k for k in keys if not k[0].startswith(("hgb_", "lr_"))]
+        keys.insert(-1, ("hgb_r2", "HGB R^2", False, None))
+        keys.insert(-1, ("lr_r2", "Ridge R^2", False, None))
+    for key, label, lower, target in keys:
+        ours = [r.get(key) for r in ok["ours"]]
+        theirs = [r.get(key) for r in ok["ctgan"]]
+        ratio, met = "-", ""
+        o = [v for v in ours if v is not None and not math.isnan(v)]
+        t = [v for v in theirs if v is not None and not math.isnan(v)]
+        if o and t and np.mean(t) > 0:
+            r = float(np.mean(o) / np.mean(t))
+            ratio = f"{r:.3g}"
+            if target is not None:
+                met = "yes" if (r <= target if lower else r >= target) else "no"
+        label = label.format(n=f"{sample_rows:,}")
+        tgt = "-" if target is None else (f"<= {target:g}" if lower else f">= {target:g}")
+        if key in real:
+            label += f" (real: {fmt(real[key], key)})"
+        lines.append(
+            f"| {label} | {mean_sd(ours, key)} | {mean_sd(theirs, key)} | {ratio} | {tgt} | {met} |"
+        )
+    for m in MODELS:
+        for i, r in enumerate(runs.get(m, [])):
+            if "error" in r:
+                lines.append(f"\n{m} run {i} failed: `{r['error']}`")
+    return lines
+
+
+def per_seed_table(runs: dict[str, list[dict[str, Any]]], seeds: list[int]) -> list[str]:
+    keys = [
+        "encoder_fit_s",
+        "epoch_s",
+        "trainer_epoch_s",
+        "fit_s",
+        "sample_100k_s",
+        "peak_rss_mb",
+        "quality",
+        "hgb_f1",
+        "hgb_auc",
+        "copies",
+        "threads",
+    ]
+    lines = ["| model | seed | " + " | ".join(keys) + " |", "|---" * (len(keys) + 2) + "|"]
+    for m in MODELS:
+        for seed, r in zip(seeds, runs.get(m, [])):
+            if "error" in r:
+                lines.append(f"| {m} | {seed} | failed: {r['error'][:80]} |")
+                continue
+            cells = [fmt(r[k], k) if k in r else "-" for k in keys]
+            lines.append(f"| {m} | {seed} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--datasets", nargs="+", default=["adult", "default"])
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--threads", type=int, choices=(1, 2), default=1)
+    p.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    p.add_argument("--sample-rows", type=int, default=SAMPLE_ROWS)
+    p.add_argument(
+        "--eval-rows", type=int, default=0, help="cap rows for the quality report (0: train size)"
+    )
+    p.add_argument("--quick", action="store_true", help="Default data set, 2 epochs, 1 seed")
+    p.add_argument("--profile", action="store_true", help="profile our side only, then exit")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds per worker")
+    p.add_argument("--out", type=Path, default=HERE / "results" / "tabular_vs_ctgan.md")
+    args = p.parse_args()
+    if args.quick:
+        args.datasets, args.epochs, args.seeds = ["default"], 2, [0]
+        args.sample_rows, args.eval_rows = 20_000, 2_000
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    header = (
+        f"threads: torch.get_num_threads() = {torch.get_num_threads()} in every worker; "
+        f"epochs {args.epochs}, batch size {args.batch_size}, seeds {args.seeds}"
+    )
+    print(header, flush=True)
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load_start = os.getloadavg()
+    out_lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="tabgan_bench_") as tmpdir:
+        tmp = Path(tmpdir)
+        for name in args.datasets:
+            df, target = load(name)
+            train, holdout = split(df, target)
+            train_path, hold_path = tmp / f"{name}_train.parquet", tmp / f"{name}_hold.parquet"
+            train.to_parquet(train_path)
+            holdout.to_parquet(hold_path)
+            metadata, meta_src = infer_metadata(train)
+            base = {
+                "train": str(train_path),
+                "holdout": str(hold_path),
+                "metadata": metadata,
+                "target": target,
+                "epochs": args.epochs,
+                "batch_size": args.batch_size,
+                "threads": args.threads,
+                "sample_rows": args.sample_rows,
+                "eval_rows": args.eval_rows,
+            }
+            if args.profile:
+                cfg = dict(base, model="ours", seed=args.seeds[0], tag=f"{name}_profile")
+                res = run_worker(cfg, tmp, "--profile-worker", args.timeout)
+                if "error" in res:
+                    print(f"profile failed: {res['error']}")
+                    continue
+                print(f"## profile: ours on {name}, {args.epochs} epochs, fit {res['fit_s']:.1f} s")
+                for key, text in res["texts"].items():
+                    print(f"### {key}\n{text}")
+                continue
+            real = ml_efficacy(train, holdout, target, discrete_columns(metadata), args.threads)
+            cols = list(train.columns)
+            real["copies"] = float(np.isin(row_keys(holdout, cols), row_keys(train, cols)).sum())
+            print(
+                f"\n{name}: train {train.shape}, holdout {holdout.shape}, target {target!r}, "
+                f"metadata {meta_src}; real-data efficacy "
+                + ", ".join(f"{k} {v:.3f}" for k, v in real.items()),
+                flush=True,
+            )
+            runs: dict[str, list[dict[str, Any]]] = {m: [] for m in args.models}
+            for seed in args.seeds:
+                for model in args.models:
+                    cfg = dict(base, model=model, seed=seed, tag=f"{name}_{model}_{seed}")
+                    res = run_worker(cfg, tmp, "--worker", args.timeout)
+                    runs[model].append(res)
+                    brief = res.get("error") or (
+                        f"encoder {res['encoder_fit_s']:.2f}s, epoch {res['epoch_s']:.2f}s, "
+                        f"sample {res['sample_100k_s']:.2f}s, RSS {res['peak_rss_mb']:.0f}MB, "
+                        f"quality {res['quality']:.3f}, HGB F1 {res.get('hgb_f1', np.nan):.3f}, "
+                        f"copies {res['copies']}, threads {res['threads']}"
+                    )
+                    print(f"  {model} seed {seed}: {brief}", flush=True)
+                    print(f"    raw: {json.dumps(res)}", flush=True)
+            real_note = {k: real[k] for k in ("hgb_f1", "hgb_auc", "lr_f1", "lr_auc") if k in real}
+            real_note.update({k: v for k, v in real.items() if k.endswith("_r2")})
+            real_note["copies"] = real["copies"]
+            section = [
+                f"## {name}",
+                "",
+                f"{len(train):,} training rows, {len(holdout):,} holdout rows, "
+                f"{train.shape[1]} columns, target `{target}`; metadata {meta_src}. "
+                "Mean ± sd over seeds. Real-data figures: the same classifiers trained on the real "
+                "training split; copies: holdout rows identical to a training row.",
+                "",
+                *dataset_table(runs, real_note, args.sample_rows),
+                "",
+                "Per seed:",
+                "",
+                *per_seed_table(runs, args.seeds),
+                "",
+            ]
+            print("\n".join(section), flush=True)
+            out_lines += section
+    if args.profile:
+        return
+    load_end = os.getloadavg()
+    cmd = "python benchmarks/tabular_vs_ctgan.py " + " ".join(sys.argv[1:])
+    doc = [
+        "# tabgan tabular adapter vs CTGAN",
+        "",
+        f"Command: `{cmd.strip()}` (started {started}).",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
+        f"(1-min load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end), "
+        f"Python {platform.python_version()}, torch {torch.__version__}. {header}.",
+        "",
+        "Time per epoch = first to last optimizer step / epochs, the same clock for both models "
+        "(a global `torch.optim` step hook; `trainer_epoch_s` is our trainer's own clock). "
+        "Encoder fit = the column encoder fit alone, outside the model. "
+        "Peak RSS = the worker process's "
+        "`ru_maxrss` after sampling; baseline = RSS before the timed work. Quality = sdmetrics "
+        "`QualityReport` on a synthetic table the size of the training split. "
+        "HGB = HistGradientBoostingClassifier, LogReg = one-hot + LogisticRegression, trained on "
+        "synthetic rows and tested on the real holdout.",
+        "",
+        *out_lines,
+    ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(doc) + "\n")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        worker(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--profile-worker":
+        profile_worker(sys.argv[2])
+    else:
+        main()
