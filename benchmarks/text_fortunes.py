@@ -17,7 +17,10 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import platform
 import re
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -85,7 +88,9 @@ def main() -> None:
     if args.quick:
         args.n_train, args.mle_epochs, args.adv_epochs, args.n_samples = 400, 1, 1, 50
     torch.set_num_threads(args.threads)
-    print(f"torch threads: {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}")
+    load_start = os.getloadavg()[0]
+    print(f"torch threads: {torch.get_num_threads()}; load average {load_start:.1f}")
+    wall0 = time.perf_counter()
 
     texts = load_fortunes()
     rng = np.random.default_rng(0)
@@ -106,30 +111,54 @@ def main() -> None:
     t0 = time.perf_counter()
     synth.fit(train)
     hist = synth.adapter_.mle_history_
-    print(
+    fit_line = (
         f"fit {time.perf_counter() - t0:.0f}s: {len(hist)} MLE epochs (val NLL/token "
         f"{hist[0]['val_nll']:.2f} -> {min(h['val_nll'] for h in hist):.2f}), "
         f"{synth.n_steps_} adversarial steps (batch {synth.config_.batch_size}); "
         f"{synth.adapter_.n_truncated_} texts cut at 48 tokens"
     )
+    print(fit_line)
     mle = copy.copy(synth)
     mle.generator_ = copy.deepcopy(synth.generator_)
     mle.generator_.load_state_dict(snap.state)
 
     rows = [{"model": "real held-out", "temperature": float("nan")} | scores(real_probe, refs)]
     temps = [1.0] if args.quick else [0.5, 0.7, 0.85, 1.0, 1.2]
+    examples = {}
     for name, model in (("MLE", mle), ("MLE+GAN", synth)):
         for t in temps:
             samples = model.sample(args.n_samples, random_state=1, temperature=t)
             rows.append({"model": name, "temperature": t} | scores(samples, refs))
-        print(f"{name} samples (T=1): {samples[:3] if t == 1.0 else ''}")
-        print(f"{name} samples: {model.sample(4, random_state=2, temperature=1.0)}")
+        examples[name] = model.sample(4, random_state=2, temperature=1.0)
+        print(f"{name} samples: {examples[name]}")
     table = pd.DataFrame(rows)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.quick:
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     table.to_csv(RESULTS / "text_fortunes.csv", index=False)
+    command = shlex.join(["python", "benchmarks/text_fortunes.py", *sys.argv[1:]])
+    md = [
+        f"# Fortunes: BLEU vs held-out and self-BLEU, MLE vs MLE+GAN ({len(train)} train "
+        f"sentences, {args.n_samples} samples per row)",
+        "",
+        f"Command: `{command}`. Compute: {os.cpu_count()} CPU cores "
+        f"({platform.processor() or platform.machine()}), torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch thread(s), load average {load_start:.1f} at start; "
+        f"whole run {time.perf_counter() - wall0:.0f}s. {fit_line}. "
+        f"References: {len(refs)} held-out sentences; BLEU/self-BLEU on lower-cased word "
+        f"tokens. Table also in `text_fortunes.csv`, plot `text_fortunes_temperature.png`.",
+        "",
+        "| model | T | BLEU-2 | BLEU-3 | BLEU-4 | selfBLEU-2 | selfBLEU-3 | selfBLEU-4 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples(index=False):
+        t = "" if np.isnan(r.temperature) else f"{r.temperature:g}"
+        vals = list(r)[2:8]
+        md.append(f"| {r.model} | {t} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
+    md += ["", "Samples at T=1:", ""]
+    md += [f"- {name}: " + " / ".join(f"`{x}`" for x in xs) for name, xs in examples.items()]
+    (RESULTS / "text_fortunes.md").write_text("\n".join(md) + "\n")
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for name, marker in (("MLE", "o"), ("MLE+GAN", "s")):
         part = table[table.model == name]
@@ -144,7 +173,7 @@ def main() -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(RESULTS / "text_fortunes_temperature.png", dpi=120)
-    print(f"wrote {RESULTS / 'text_fortunes.csv'} and text_fortunes_temperature.png")
+    print(f"wrote {RESULTS}/text_fortunes.csv, .md and text_fortunes_temperature.png")
 
 
 if __name__ == "__main__":

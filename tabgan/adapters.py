@@ -118,6 +118,9 @@ class BaseAdapter(BaseEstimator):
     step, total_steps)`` after each generator step (e.g. temperature annealing);
     ``hashable_view(data)`` returns the part of the data compared by the memorization guard
     (e.g. without columns that are regenerated as fresh identifiers).
+    ``save_files(folder) -> list[str]`` writes fitted state that belongs in files of its own
+    (e.g. a tokenizer) into the model folder and returns their relative paths (their checksums
+    are recorded); ``load_files(folder)`` reads them back before ``set_state`` is called.
     """
 
     name: ClassVar[str] = ""

@@ -35,11 +35,19 @@ def _sha256(path: Path) -> str:
 
 
 def write_folder(
-    path: str | Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]
+    path: str | Path,
+    config: dict[str, Any],
+    tensors: dict[str, torch.Tensor],
+    files: list[str] | None = None,
 ) -> Path:
-    """Write ``tensors`` and ``config`` into the folder ``path`` (created if needed)."""
+    """Write ``tensors`` and ``config`` into the folder ``path`` (created if needed).
+
+    ``files`` names extra files already written into the folder (relative paths, e.g. an
+    adapter's tokenizer); their SHA-256 is recorded so :func:`read_folder` can check them.
+    """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
+    extra = {name: _sha256(folder / name) for name in sorted(files or [])}
     tensor_file = folder / TENSORS
     save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tensor_file))
     doc = {
@@ -48,6 +56,7 @@ def write_folder(
         "tabgan_version": __version__,
         "torch_version": torch.__version__,
         "sha256": _sha256(tensor_file),
+        **({"files": extra} if extra else {}),
         **config,
     }
     (folder / CONFIG).write_text(json.dumps(doc, indent=2, default=_json_default))
@@ -108,6 +117,18 @@ def read_folder(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
             f"{tensor_file} does not match the checksum recorded in {config_file.name}: "
             "the file was modified or is corrupt."
         )
+    extra = doc.get("files", {})
+    if not isinstance(extra, dict):
+        raise ValueError(f"{config_file}: the field 'files' is not a mapping.")
+    for name, digest in extra.items():
+        f = folder / name
+        if not f.is_file():
+            raise FileNotFoundError(f"The saved model at {str(folder)!r} lacks {name}.")
+        if _sha256(f) != digest:
+            raise ValueError(
+                f"{f} does not match the checksum recorded in {config_file.name}: "
+                "the file was modified or is corrupt."
+            )
     try:
         tensors = load_file(str(tensor_file))
     except Exception as exc:

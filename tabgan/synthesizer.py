@@ -344,7 +344,7 @@ class GANSynthesizer(BaseEstimator):
                     "The checkpoint was trained with other settings: "
                     + ", ".join(f"{k}={doc['training_config'][k]!r}" for k in sorted(changed))
                 )
-            adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))
+            _restore_adapter(adapter, Path(resume_from), doc, tensors)
         else:
             adapter.fit(X, rng=np.random.default_rng(derive_seed(seed, 1)), **fit_params)
         encoded = adapter.encode(X)
@@ -567,13 +567,22 @@ class GANSynthesizer(BaseEstimator):
             return list(self._history_cb.rows)
         return self.history_.to_dict("records") if hasattr(self, "history_") else []
 
+    def _write_folder(
+        self, path: str | Path, doc: dict[str, Any], tensors: dict[str, torch.Tensor]
+    ) -> Path:
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_files = getattr(self.adapter_, "save_files", None)
+        files = list(save_files(folder)) if save_files is not None else []
+        return ser.write_folder(folder, doc, tensors, files)
+
     def save(self, path: str | Path) -> Path:
         """Save the fitted model into the folder ``path`` (safetensors + JSON, no pickle)."""
         check_is_fitted(self, "generator_")
         doc, tensors = self._base_doc()
         doc["kind"] = "model"
         tensors.update(ser.prefixed("generator", self.generator_.state_dict()))
-        return ser.write_folder(path, doc, tensors)
+        return self._write_folder(path, doc, tensors)
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Write a resumable checkpoint of the run in progress (or finished)."""
@@ -591,7 +600,7 @@ class GANSynthesizer(BaseEstimator):
             tensors.update(opt_tensors)
         tensors.update(ser.prefixed("rng", get_torch_rng_state(trainer.device)))
         doc["n_steps"] = trainer.step
-        return ser.write_folder(path, doc, tensors)
+        return self._write_folder(path, doc, tensors)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str = "auto") -> GANSynthesizer:
@@ -603,7 +612,7 @@ class GANSynthesizer(BaseEstimator):
         adapter_cls = get_adapter(doc["adapter"]["name"])
         try:
             adapter = adapter_cls(**doc["adapter"].get("params", {}))
-            adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))
+            _restore_adapter(adapter, Path(path), doc, tensors)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(
                 f"{Path(path) / ser.CONFIG}: the adapter state does not load: {exc}"
@@ -669,3 +678,13 @@ def _jsonable(value: Any) -> Any:
 
 def _to(tensors: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
     return {k: v.to(device) for k, v in tensors.items()}
+
+
+def _restore_adapter(
+    adapter: Any, folder: Path, doc: dict[str, Any], tensors: dict[str, torch.Tensor]
+) -> None:
+    """Give a fresh adapter its saved state: its own files first, then config and tensors."""
+    load_files = getattr(adapter, "load_files", None)
+    if load_files is not None:
+        load_files(folder)
+    adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))

@@ -4,8 +4,6 @@
 strings. Needs the ``text`` extra: ``pip install "tabgan-engine[text]"``.
 """
 
-from tabgan.adapters import register
-
 from .adapter import TextAdapter, TextSampler
 from .metrics import bleu, self_bleu
 from .networks import DiscriminatorConfig, GeneratorConfig, TextDiscriminator, TextGenerator
@@ -18,6 +16,5 @@ __all__ = [
     "TextGenerator",
     "TextSampler",
     "bleu",
-    "register",
     "self_bleu",
 ]

@@ -12,8 +12,10 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,11 +27,20 @@ from torch import nn
 from tabgan.adapters import BaseAdapter, register
 
 from .networks import DiscriminatorConfig, GeneratorConfig, TextDiscriminator, TextGenerator
-from .tokenizer import load_tokenizer, tokenizer_from_state, tokenizer_state, train_tokenizer
+from .tokenizer import load_tokenizer, require_text_extra, train_tokenizer
 
 __all__ = ["TextAdapter", "TextSampler"]
 
 _LABEL_TYPES = (str, bool, int, float)
+
+TOKENIZER_DIR = "tokenizer"
+
+
+def _is_missing(value: Any) -> bool:
+    """None, NaN, ``pd.NA`` or ``pd.NaT`` (a missing text), never raising on odd objects."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
 class TextSampler:
@@ -69,7 +80,8 @@ class TextAdapter(BaseAdapter):
     tokenizer : {"bpe", "wordpiece"}, path or fast tokenizer, default="bpe"
         ``"bpe"`` / ``"wordpiece"`` train a tokenizer on the texts with ``tokenizers``; a local
         folder or a ``transformers`` fast tokenizer is used as given (PAD/BOS/EOS/UNK tokens are
-        added where missing). The tokenizer is saved inside the model.
+        added where missing). The tokenizer is saved with the model as standard
+        ``transformers`` files in ``<model folder>/tokenizer/``.
     vocab_size : int, default=2000
         Vocabulary size of a trained tokenizer (an upper bound: small corpora give fewer).
     max_length : int, default=32
@@ -110,6 +122,15 @@ class TextAdapter(BaseAdapter):
 
     Notes
     -----
+    Sampling: ``GANSynthesizer.sample(n, temperature=t)`` draws every token from
+    ``softmax(logits / t)`` (default ``t=1.0``: the generator's own distribution, the one whose
+    Gumbel-max samples were trained); ``t < 1`` sharpens it (more typical, less diverse texts),
+    ``t > 1`` flattens it; ``t`` must be > 0. Samples are always hard tokens, decoded up to the
+    first EOS. This sampling ``temperature`` is unrelated to ``max_temperature``, the *inverse*
+    temperature of the training-time Gumbel-softmax relaxation. With ``label_column``,
+    ``conditions={"label": value}`` (or the column name as key; a list gives one value per
+    sample) fixes the label; without conditions labels are drawn by their training frequency.
+
     PacGAN packing is supported (the critic unpacks and concatenates ``pac`` feature vectors);
     the default is ``pac=1`` as in RelGAN.
     """
@@ -236,6 +257,18 @@ class TextAdapter(BaseAdapter):
             )
         if not texts:
             raise ValueError("No texts: the data is empty.")
+        where = f"column {self.text_column!r}" if isinstance(data, pd.DataFrame) else "the data"
+        missing = [i for i, t in enumerate(texts) if _is_missing(t)]
+        if missing:
+            first = f"position {missing[0]}"
+            if isinstance(data, (pd.Series, pd.DataFrame)):
+                label = data.index[missing[0]]
+                label = label.item() if isinstance(label, np.generic) else label
+                first += f" (index {label!r})"
+            raise ValueError(
+                f"{len(missing)} of {len(texts)} texts in {where} are missing (NaN/None), the "
+                f"first at {first}; drop or fill them first (e.g. `.dropna()`)."
+            )
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"Text {i} is {type(t).__name__} {t!r}, not a string.")
@@ -463,9 +496,27 @@ class TextAdapter(BaseAdapter):
         return F.one_hot(idx, len(self.classes_)).float()
 
     # -- saving ------------------------------------------------------------------------------
+    def save_files(self, folder: Path) -> list[str]:
+        """Write the tokenizer as standard ``transformers`` files into ``folder/tokenizer/``.
+
+        ``PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")`` reads them back
+        offline, with or without tabgan.
+        """
+        written = self.tokenizer_.save_pretrained(str(Path(folder) / TOKENIZER_DIR))
+        return [os.path.relpath(f, folder) for f in written]
+
+    def load_files(self, folder: Path) -> None:
+        """Read the tokenizer written by :meth:`save_files` (never from the network)."""
+        _, tf = require_text_extra()
+        target = Path(folder) / TOKENIZER_DIR
+        if not target.is_dir():
+            raise ValueError(f"the saved model lacks its tokenizer folder {str(target)!r}")
+        self.tokenizer_ = tf.PreTrainedTokenizerFast.from_pretrained(
+            str(target), local_files_only=True
+        )
+
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         return {
-            "tokenizer": tokenizer_state(self.tokenizer_),
             "vocab_size": self.vocab_size_,
             "classes": list(self.classes_),
             "class_counts": list(self.class_counts_),
@@ -474,7 +525,8 @@ class TextAdapter(BaseAdapter):
         }, {}
 
     def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        self.tokenizer_ = tokenizer_from_state(config["tokenizer"])
+        if not hasattr(self, "tokenizer_"):
+            raise ValueError("the tokenizer was not loaded (call load_files first)")
         self.vocab_size_ = int(config["vocab_size"])
         if len(self.tokenizer_) != self.vocab_size_:
             raise ValueError(

@@ -18,14 +18,16 @@ def mean_token_nll(
     ids: torch.Tensor,
     cond: torch.Tensor | None,
     batch_size: int = 512,
+    temperature: float = 1.0,
 ) -> float:
-    """Mean negative log-likelihood per counted token (nats) of ``ids`` under the generator."""
+    """Mean negative log-likelihood per counted token (nats) of ``ids`` under the generator
+    (sampling at ``temperature``: logits divided by it)."""
     total, count = 0.0, 0
     for start in range(0, len(ids), batch_size):
         x = ids[start : start + batch_size]
         c = None if cond is None else cond[start : start + batch_size]
         z = torch.randn(len(x), generator.cfg.latent_dim, device=x.device)
-        total += float(generator.nll(x, z, c).sum())
+        total += float(generator.nll(x, z, c, temperature).sum())
         count += int(generator.token_mask(x).sum())
     return total / max(count, 1)
 

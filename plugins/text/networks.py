@@ -148,9 +148,15 @@ class TextGenerator(nn.Module):
         before = torch.cumsum(is_eos.long(), 1) - is_eos.long()  # EOS seen strictly before
         return before == 0
 
-    def nll(self, ids: Tensor, z: Tensor, cond: Tensor | None = None) -> Tensor:
-        """Negative log-likelihood of each sequence (B,), summed over its counted positions."""
-        logits = self.teacher_logits(ids, z, cond)
+    def nll(
+        self, ids: Tensor, z: Tensor, cond: Tensor | None = None, temperature: float = 1.0
+    ) -> Tensor:
+        """Negative log-likelihood of each sequence (B,), summed over its counted positions.
+
+        ``temperature`` scores under ``softmax(logits / temperature)``, the distribution that
+        ``sample_ids(..., temperature)`` draws from.
+        """
+        logits = self.teacher_logits(ids, z, cond) / temperature
         ce = F.cross_entropy(logits.transpose(1, 2), ids, reduction="none")  # (B, L)
         return (ce * self.token_mask(ids)).sum(1)
 

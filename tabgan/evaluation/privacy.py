@@ -1,9 +1,18 @@
-"""Memorization checks: distance to the closest training record (DCR) and exact copies.
+"""Memorization checks: exact copies, distance to the closest training record (DCR).
 
-Rows are encoded into one numeric space fitted on the training rows: numbers and datetimes are
-min-max scaled to [0, 1] by the training range with a missing-value indicator, categorical and
-boolean columns are one-hot (a mismatch adds 1 to the squared distance), id columns are dropped.
-Nearest neighbours come from scikit-learn's ``NearestNeighbors`` (vectorized, tree or brute).
+Exact copies are found by row equality, not by distance: every row is reduced to one 64-bit hash
+of its normalised values (see :func:`row_hashes`) and each synthetic row is looked up among the
+hashes of *all* training rows. A row that is merely very close in some scaled space is not a copy.
+
+DCR works in one numeric space fitted on the training rows: numbers and datetimes are min-max
+scaled to [0, 1] by the training range with a missing-value indicator, categorical and boolean
+columns are one-hot (a mismatch adds 1 to the squared distance), id columns are dropped. Each query
+row is searched against *all* training rows with scikit-learn's ``NearestNeighbors``; only the
+query rows may be subsampled (a smaller reference would bias every distance upward).
+
+:func:`sdmetrics_dcr` is sdmetrics' own DCR distance (the mean over columns of a range-scaled
+absolute difference capped at 1, or a 0/1 category mismatch), computed in chunks with NumPy
+instead of sdmetrics' pandas cross joins, which take minutes on tables of a few thousand rows.
 """
 
 from __future__ import annotations
@@ -15,10 +24,21 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["MixedEncoder", "MemorizationResult", "distance_to_closest", "memorization"]
+__all__ = [
+    "MemorizationResult",
+    "MixedEncoder",
+    "distance_to_closest",
+    "memorization",
+    "row_hashes",
+    "sdmetrics_dcr",
+]
 
-#: Distances at or under this count as an exact copy of a training row.
-COPY_TOLERANCE = 1e-8
+#: Mantissa bits numbers are rounded to before rows are compared (about 12 significant digits),
+#: so arithmetic noise such as ``0.1 + 0.2`` vs ``0.3`` does not make a copy look new. Columns
+#: stored as float32 in any frame are compared at float32 precision (24 bits).
+FLOAT_BITS = 40
+
+_MISSING_TEXT = "\x00<NA>"  # the category of a missing value; no real value looks like it
 
 
 class MixedEncoder:
@@ -36,8 +56,9 @@ class MixedEncoder:
                 continue
             if sdtype in ("numerical", "datetime"):
                 v = _as_float(data[col])
-                lo = float(np.nanmin(v)) if np.isfinite(v).any() else 0.0
-                hi = float(np.nanmax(v)) if np.isfinite(v).any() else 1.0
+                finite = np.isfinite(v)
+                lo = float(v[finite].min()) if finite.any() else 0.0
+                hi = float(v[finite].max()) if finite.any() else 1.0
                 self.numeric_[col] = (lo, hi - lo if hi > lo else 1.0)
             else:
                 self.categories_[col] = sorted(set(_as_text(data[col])))
@@ -62,32 +83,212 @@ class MixedEncoder:
 
 
 def _as_float(s: pd.Series) -> np.ndarray:
+    """Numbers as float64; datetimes as nanoseconds since the epoch (whatever their unit)."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = s.astype("int64").to_numpy(np.float64)
+        out = s.dt.as_unit("ns").astype("int64").to_numpy(np.float64)
         out[s.isna().to_numpy()] = np.nan
         return out
     return pd.to_numeric(s, errors="coerce").to_numpy(np.float64, na_value=np.nan)
 
 
+def _text_of(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else repr(f)
+    return str(v)
+
+
 def _as_text(s: pd.Series) -> np.ndarray:
-    return s.astype(object).where(s.notna(), "<NA>").astype(str).to_numpy()
+    """Category values as text, missing ones as one marker; ``1``, ``1.0`` and ``"1"`` agree."""
+    missing = s.isna().to_numpy()
+    kind = s.dtype.kind
+    if kind == "b":
+        text = s.astype(str).to_numpy(dtype=object)
+    elif kind in "iu":
+        text = s.astype(np.int64).astype(str).to_numpy(dtype=object)
+    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        text = s.astype(object).to_numpy(dtype=object)
+    else:
+        text = np.array([_text_of(v) for v in s.astype(object)], dtype=object)
+    text[missing] = _MISSING_TEXT
+    return text.astype(str)
+
+
+def _float_bits(column: list[pd.Series]) -> int:
+    """Mantissa bits to compare a numeric column at: the coarsest float dtype among the frames."""
+    bits = FLOAT_BITS
+    for s in column:
+        if s.dtype == np.float32:
+            bits = min(bits, 24)
+        elif s.dtype == np.float16:
+            bits = min(bits, 11)
+    return bits
+
+
+def _round_bits(v: np.ndarray, bits: int) -> np.ndarray:
+    """Round finite floats to ``bits`` significant bits (exact integers kept at full precision)."""
+    m, e = np.frexp(v)
+    out = np.ldexp(np.rint(np.ldexp(m, bits)), e - bits)
+    if bits >= FLOAT_BITS:  # large integers (ids, counts, epoch times) stay distinct
+        exact = (v == np.rint(v)) & (np.abs(v) < 2.0**53)
+        out = np.where(exact, v, out)
+    return out
+
+
+def _canonical_frame(frames: list[pd.DataFrame], metadata: dict[str, Any]) -> list[pd.DataFrame]:
+    """Each frame as columns whose equality is value equality: numbers rounded (noise-free),
+    datetimes in ns, categories as text, a missing flag per column; id columns dropped."""
+    outs: list[dict[str, Any]] = [{} for _ in frames]
+    for j, col in enumerate(frames[0].columns):
+        sdtype = metadata["columns"][col]["sdtype"]
+        if sdtype == "id":
+            continue
+        column = [f[col] for f in frames]
+        bits = _float_bits(column) if sdtype == "numerical" else FLOAT_BITS
+        for out, s in zip(outs, column):
+            if sdtype in ("numerical", "datetime"):
+                v = _as_float(s)
+                state = np.where(np.isnan(v), 1, np.where(np.isinf(v), np.sign(v) + 3, 0))
+                finite = np.where(state == 0, v, 0.0)
+                out[f"v{j}"] = _round_bits(finite, bits) + 0.0  # + 0.0 turns -0.0 into 0.0
+                out[f"s{j}"] = state.astype(np.int8)
+            else:
+                out[f"t{j}"] = _as_text(s)
+    if not outs[0]:
+        raise ValueError("No column to compare rows on: every column is an id.")
+    return [pd.DataFrame(out, index=pd.RangeIndex(len(f))) for out, f in zip(outs, frames)]
+
+
+def row_hashes(frames: list[pd.DataFrame], metadata: dict[str, Any]) -> list[np.ndarray]:
+    """One uint64 hash per row of each frame; two rows hash alike when their values are equal.
+
+    Equal means: the same category text (``1``, ``1.0`` and ``"1"`` agree), the same number to
+    about 12 significant digits (float32 columns: float32 precision), the same instant for
+    datetimes (any unit), and missing equals missing. Id columns are ignored. The frames must
+    have the same columns; they are hashed together so a column's precision is the same in all.
+    """
+    return [
+        pd.util.hash_pandas_object(c, index=False).to_numpy(np.uint64)
+        for c in _canonical_frame(frames, metadata)
+    ]
 
 
 def distance_to_closest(
-    queries: np.ndarray, reference: np.ndarray, *, exclude_self: bool = False
+    queries: np.ndarray,
+    reference: np.ndarray,
+    *,
+    exclude_self: bool = False,
+    positions: np.ndarray | None = None,
 ) -> np.ndarray:
     """Euclidean distance of each query row to its nearest reference row.
 
-    With ``exclude_self`` (queries are the reference rows) the nearest *other* row is used.
+    With ``exclude_self`` the queries are reference rows and the nearest *other* row is used: the
+    query ``i`` is row ``positions[i]`` of ``reference`` (default: row ``i``).
     """
     k = 2 if exclude_self else 1
-    nn = NearestNeighbors(n_neighbors=min(k, len(reference))).fit(reference)
+    k = min(k, len(reference))
+    nn = NearestNeighbors(n_neighbors=k).fit(reference)
     _, idx = nn.kneighbors(queries)
+    nearest = idx[:, 0]
+    if exclude_self and k == 2:
+        own = np.arange(len(queries)) if positions is None else np.asarray(positions)
+        nearest = np.where(idx[:, 0] == own, idx[:, 1], idx[:, 0])
     # Recompute the distance directly: brute-force search uses the |a|^2 - 2ab + |b|^2 form,
     # whose rounding turns an exact copy into ~1e-8.
-    return np.linalg.norm(queries - reference[idx[:, -1]], axis=1)
+    return np.linalg.norm(queries - reference[nearest], axis=1)
 
 
+# -- sdmetrics' DCR distance, vectorized ----------------------------------------------------------
+def sdmetrics_dcr(
+    dataset: pd.DataFrame,
+    reference: pd.DataFrame,
+    metadata: dict[str, Any],
+    *,
+    chunk_elements: int = 1 << 21,
+) -> np.ndarray:
+    """Distance of each ``dataset`` row to its closest ``reference`` row, as sdmetrics defines it.
+
+    The same numbers as ``sdmetrics.single_table.privacy.dcr_utils.calculate_dcr``: per column a
+    numerical or datetime difference divided by the reference's range and capped at 1 (0/1 when
+    that range is 0), a categorical or boolean mismatch 0/1, missing vs present 1 and missing vs
+    missing 0; the mean over those columns, minimized over all reference rows. Id columns are
+    ignored. Memory is bounded by ``chunk_elements`` query-reference pairs at a time.
+    """
+    cols = [
+        c
+        for c in reference.columns
+        if metadata["columns"][c]["sdtype"] in ("numerical", "datetime", "categorical", "boolean")
+    ]
+    if not cols:
+        raise ValueError("There are no overlapping statistical columns to measure.")
+    n_q, n_r = len(dataset), len(reference)
+    scaled_q, scaled_r = [], []  # numbers divided by the reference range
+    nan_q, nan_r = [], []
+    cat_q, cat_r = [], []  # integer codes per category-like column (-1: not in the reference)
+    for col in cols:
+        sdtype = metadata["columns"][col]["sdtype"]
+        if sdtype in ("numerical", "datetime"):
+            q, r = _as_float(dataset[col]), _as_float(reference[col])
+            finite = r[np.isfinite(r)]
+            span = float(finite.max() - finite.min()) if finite.size else 0.0
+            if span > 0:
+                scaled_q.append(q / span)
+                scaled_r.append(r / span)
+                nan_q.append(np.isnan(q))
+                nan_r.append(np.isnan(r))
+                continue
+            # a constant (or all-missing) reference column: 0 when equal, else 1 - a category
+            qt = np.where(np.isnan(q), "nan", q.astype(str))
+            rt = np.where(np.isnan(r), "nan", r.astype(str))
+        else:
+            qt, rt = _as_text(dataset[col]), _as_text(reference[col])
+        keys, r_codes = np.unique(rt, return_inverse=True)
+        pos = np.searchsorted(keys, qt)
+        pos_c = np.minimum(pos, len(keys) - 1)
+        cat_q.append(np.where(keys[pos_c] == qt, pos_c, -1))
+        cat_r.append(r_codes.reshape(-1))
+    # category matches by one matrix product of one-hot codes; both-missing numbers likewise
+    oh_q, oh_r = _one_hot(cat_q, n_q), _one_hot(cat_r, n_r)
+    nn_q = np.stack(nan_q, axis=1).astype(np.float32) if nan_q else np.zeros((n_q, 0), np.float32)
+    nn_r = np.stack(nan_r, axis=1).astype(np.float32) if nan_r else np.zeros((n_r, 0), np.float32)
+    has_nan = bool(nn_q.any() and nn_r.any())
+    step = max(1, chunk_elements // max(n_r, 1))
+    out = np.empty(n_q)
+    buf = np.empty((step, n_r))
+    for start in range(0, n_q, step):
+        stop = min(start + step, n_q)
+        total = np.full((stop - start, n_r), float(len(cat_q)))
+        if cat_q:
+            total -= oh_q[start:stop] @ oh_r.T
+        if has_nan:  # fmin below counts missing-vs-anything as 1; both missing is 0
+            total -= nn_q[start:stop] @ nn_r.T
+        b = buf[: stop - start]
+        for q, r in zip(scaled_q, scaled_r):
+            with np.errstate(invalid="ignore"):  # inf - inf
+                np.subtract(q[start:stop, None], r[None, :], out=b)
+            np.abs(b, out=b)
+            np.fmin(b, 1.0, out=b)  # NaN (a missing side) becomes 1
+            total += b
+        out[start:stop] = total.min(axis=1)
+    return out / len(cols)
+
+
+def _one_hot(codes: list[np.ndarray], n: int) -> np.ndarray:
+    """Concatenated one-hot blocks of integer codes (-1: an all-zero block)."""
+    if not codes:
+        return np.zeros((n, 0), np.float32)
+    widths = [int(max(c.max(initial=-1), 0)) + 1 for c in codes]
+    return np.concatenate(
+        [np.eye(w + 1, w, dtype=np.float32)[np.where(c < 0, w, c)] for c, w in zip(codes, widths)],
+        axis=1,
+    )
+
+
+# -- memorization ----------------------------------------------------------------------------------
 @dataclass
 class MemorizationResult:
     """DCR figures of the synthetic rows, against a baseline of real rows."""
@@ -99,6 +300,7 @@ class MemorizationResult:
     baseline_copy_share: float
     closer_to_training_share: float | None
     notes: list[str] = field(default_factory=list)
+    n_exact_copies: int = 0
 
     @property
     def median_dcr_synthetic(self) -> float:
@@ -123,10 +325,11 @@ class MemorizationResult:
         return bool(more_copies or too_close)
 
 
-def _subsample(frame: pd.DataFrame, max_rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    if len(frame) <= max_rows:
-        return frame
-    return frame.iloc[np.sort(rng.choice(len(frame), max_rows, replace=False))]
+def _sample_positions(n: int, max_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """All positions, or ``max_rows`` of them at random (sorted)."""
+    if n <= max_rows:
+        return np.arange(n)
+    return np.sort(rng.choice(n, max_rows, replace=False))
 
 
 def memorization(
@@ -138,27 +341,34 @@ def memorization(
     max_rows: int = 10_000,
     rng: np.random.Generator,
 ) -> MemorizationResult:
-    """DCR of synthetic rows to training rows vs a real baseline, and exact-copy shares.
+    """Exact-copy shares and the DCR of synthetic rows to training rows vs a real baseline.
 
-    The baseline is the DCR of holdout rows to the training rows; without a holdout it is
-    each training row's distance to its nearest *other* training row. Each frame is subsampled
-    to ``max_rows`` rows (the training reference too) to bound time and memory.
+    Exact copies are counted over *all* synthetic rows against *all* training rows by row
+    equality (:func:`row_hashes`); the baseline share is that of the holdout rows, or without a
+    holdout the share of training rows that have an identical other training row. The DCR
+    baseline is the DCR of holdout rows to the training rows; without a holdout each training
+    row's distance to its nearest *other* training row. At most ``max_rows`` query rows of each
+    frame are drawn at random for the DCR, each searched against all training rows.
     """
     notes = []
-    if len(train) > max_rows or len(synthetic) > max_rows:
-        notes.append(f"DCR computed on at most {max_rows} rows of each frame.")
-    train_s = _subsample(train, max_rows, rng)
-    enc = MixedEncoder(metadata).fit(train_s)
-    x_train = enc.transform(train_s)
-    x_syn = enc.transform(_subsample(synthetic, max_rows, rng))
+    h_train, h_syn, *h_hold = row_hashes(
+        [train, synthetic] + ([holdout] if holdout is not None else []), metadata
+    )
+    is_copy = np.isin(h_syn, h_train)
+    enc = MixedEncoder(metadata).fit(train)
+    x_train = enc.transform(train)
+    syn_pos = _sample_positions(len(synthetic), max_rows, rng)
+    x_syn = enc.transform(synthetic.iloc[syn_pos])
     dcr_syn = distance_to_closest(x_syn, x_train)
     closer = None
     if holdout is not None:
-        x_hold = enc.transform(_subsample(holdout, max_rows, rng))
-        dcr_base = distance_to_closest(x_hold, x_train)
+        base_copy = float(np.mean(np.isin(h_hold[0], h_train)))
+        x_hold = enc.transform(holdout)
+        hold_pos = _sample_positions(len(holdout), max_rows, rng)
+        dcr_base = distance_to_closest(x_hold[hold_pos], x_train)
         baseline = "holdout rows to training rows"
-        # Share of synthetic rows nearer to training than to holdout rows, with the training
-        # reference cut to the holdout's size so 50% is the ideal.
+        # Share of synthetic rows nearer to training than to holdout rows, with both references
+        # cut to the same size so that 50% is the ideal.
         m = min(len(x_train), len(x_hold))
         ref_train = x_train[rng.choice(len(x_train), m, replace=False)]
         ref_hold = x_hold[rng.choice(len(x_hold), m, replace=False)]
@@ -166,16 +376,29 @@ def memorization(
         d_hold = distance_to_closest(x_syn, ref_hold)
         ties = d_train == d_hold
         closer = float(np.mean(np.where(ties, 0.5, d_train < d_hold)))
+        n_base = len(hold_pos)
     else:
-        dcr_base = distance_to_closest(x_train, x_train, exclude_self=True)
+        base_copy = float(np.mean(pd.Series(h_train).duplicated(keep=False).to_numpy()))
+        train_pos = _sample_positions(len(train), max_rows, rng)
+        dcr_base = distance_to_closest(
+            x_train[train_pos], x_train, exclude_self=True, positions=train_pos
+        )
         baseline = "training rows to their nearest other training row"
         notes.append("No holdout given: the DCR baseline is within-training nearest neighbours.")
+        n_base = len(train_pos)
+    if len(syn_pos) < len(synthetic) or n_base < len(holdout if holdout is not None else train):
+        notes.append(
+            f"DCR: {len(syn_pos)} synthetic and {n_base} baseline query rows drawn at random "
+            f"(max_rows={max_rows}), each searched against all {len(train)} training rows. "
+            f"Exact copies are counted over all {len(synthetic)} synthetic rows."
+        )
     return MemorizationResult(
         dcr_synthetic=dcr_syn,
         dcr_baseline=dcr_base,
         baseline=baseline,
-        exact_copy_share=float(np.mean(dcr_syn <= COPY_TOLERANCE)),
-        baseline_copy_share=float(np.mean(dcr_base <= COPY_TOLERANCE)),
+        exact_copy_share=float(np.mean(is_copy)),
+        baseline_copy_share=base_copy,
         closer_to_training_share=closer,
         notes=notes,
+        n_exact_copies=int(is_copy.sum()),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 
 import numpy as np
@@ -75,6 +77,18 @@ def test_text_save_load_offline_same_samples(fitted: GANSynthesizer, tmp_path, m
     texts = corpus(20, seed=3)
     assert torch.equal(loaded.adapter_.encode(texts), fitted.adapter_.encode(texts))
     assert loaded.adapter_.mle_history_ == fitted.adapter_.mle_history_
+    # The tokenizer is saved as standard transformers files, readable without tabgan...
+    from transformers import PreTrainedTokenizerFast
+
+    files = json.loads((tmp_path / "m" / "model.json").read_text())["files"]
+    assert "tokenizer/tokenizer.json" in files
+    exported = PreTrainedTokenizerFast.from_pretrained(str(tmp_path / "m" / "tokenizer"))
+    assert exported("the cat").input_ids == fitted.adapter_.tokenizer_("the cat").input_ids
+    # ...and checked on load like the weights.
+    with (tmp_path / "m" / "tokenizer" / "tokenizer.json").open("a") as f:
+        f.write(" ")
+    with pytest.raises(ValueError, match="tokenizer.json does not match the checksum"):
+        GANSynthesizer.load(tmp_path / "m")
 
 
 def test_text_conditional_sampling() -> None:
@@ -108,6 +122,17 @@ def test_text_conditional_sampling() -> None:
         ("just one string", TypeError, "not a single string"),
         (pd.DataFrame({"body": ["a b"]}), ValueError, "no text column 'text'"),
         (42, TypeError, "list or Series"),
+        (["fine", None], ValueError, r"1 of 2 texts in the data are missing \(NaN/None\)"),
+        (
+            pd.Series(["a b", np.nan, "c", np.nan], index=[10, 11, 12, 13]),
+            ValueError,
+            r"2 of 4 texts .* missing \(NaN/None\), the first at position 1 \(index 11\)",
+        ),
+        (
+            pd.DataFrame({"text": ["a b", pd.NA], "y": [0, 1]}),
+            ValueError,
+            r"1 of 2 texts in column 'text' are missing",
+        ),
     ],
 )
 def test_text_bad_input(data, error, match) -> None:
@@ -136,3 +161,48 @@ def test_text_bad_params() -> None:
         TextAdapter(max_temperature=0.5).fit(["a"], rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="`tokenizer`"):
         TextAdapter(tokenizer="no-such-folder").fit(["a"], rng=np.random.default_rng(0))
+
+
+def test_text_temperature_schedule_is_exponential_per_step() -> None:
+    adapter = TextAdapter(max_temperature=1000.0, **SMALL).fit(
+        corpus(30), rng=np.random.default_rng(0)
+    )
+    g = adapter.build_generator(4)
+    assert float(g.inv_temperature) == 1.0  # before the first adversarial step
+    seen = []
+    for step in range(1, 11):  # what GANTrainer calls after each generator step
+        adapter.on_train_step(g, step, 10)
+        seen.append(float(g.inv_temperature))
+    assert seen == pytest.approx([1000.0 ** (k / 10) for k in range(1, 11)])
+    assert seen[-1] == pytest.approx(1000.0)
+
+
+def test_text_mle_early_stops_on_held_out_nll_and_keeps_the_best() -> None:
+    from tabgan.plugins.text.mle import mean_token_nll, mle_pretrain
+
+    torch.manual_seed(0)
+    adapter = TextAdapter(**SMALL).fit(corpus(30), rng=np.random.default_rng(0))
+    g = adapter.build_generator(4)
+    # random token strings: memorized quickly, so the held-out NLL turns up and training stops
+    ids = torch.randint(5, adapter.vocab_size_, (60, 12))
+    rng_state = torch.get_rng_state()
+    hist = mle_pretrain(
+        g,
+        ids,
+        None,
+        epochs=200,
+        batch_size=10,
+        lr=3e-2,
+        validation=0.5,
+        patience=2,
+        verbose=False,
+    )
+    val = [h["val_nll"] for h in hist]
+    best = int(np.argmin(val))
+    assert len(hist) == best + 1 + 2 < 200  # stopped `patience` epochs after the best
+    assert val[-1] > val[best] + 0.1 and hist[-1]["train_nll"] < hist[best]["train_nll"]
+    # the best epoch's weights are restored: re-measure on the same held-out half
+    torch.set_rng_state(rng_state)
+    held_out = ids[torch.randperm(60)[:30]]  # the split mle_pretrain drew first
+    g.eval()
+    assert mean_token_nll(g, held_out, None) == pytest.approx(val[best], abs=0.05)

@@ -32,7 +32,7 @@ RNG = np.random.default_rng(0)
 
 
 @pytest.mark.parametrize("kind", ["bpe", "wordpiece"])
-def test_text_trained_tokenizer_round_trip(kind: str) -> None:
+def test_text_trained_tokenizer_round_trip(kind: str, tmp_path) -> None:
     adapter = TextAdapter(tokenizer=kind, vocab_size=300, max_length=10).fit(TEXTS, rng=RNG)
     ids = adapter.encode(TEXTS[:5])
     assert ids.shape == (5, 10) and ids.dtype == torch.float32
@@ -40,9 +40,14 @@ def test_text_trained_tokenizer_round_trip(kind: str) -> None:
     tok = adapter.tokenizer_
     # every row ends in exactly one EOS, then PAD
     assert ((ids == tok.eos_token_id).sum(1) == 1).all()
-    # the saved tokenizer state rebuilds the same tokenizer with no network
+    # the saved tokenizer files and state rebuild the same tokenizer with no network
+    files = adapter.save_files(tmp_path)
+    assert all((tmp_path / f).is_file() for f in files)
     config, tensors = adapter.get_state()
-    twin = TextAdapter(max_length=10)  # the engine restores params, then the state
+    twin = TextAdapter(max_length=10)  # the engine restores params, files, then the state
+    with pytest.raises(ValueError, match="tokenizer was not loaded"):
+        twin.set_state(config, tensors)
+    twin.load_files(tmp_path)
     twin.set_state(config, tensors)
     assert torch.equal(twin.encode(TEXTS[:5]), ids)
 
@@ -136,6 +141,13 @@ def test_text_generator_nll_counts_up_to_eos() -> None:
     assert mask.sum(1).tolist() == [3, 7]
     assert g.nll(ids, torch.zeros(2, 4)).shape == (2,)
     assert _gen(eos=None).token_mask(ids).all()
+    # a sampling temperature scores under softmax(logits / T), the law sample_ids draws from
+    z = torch.zeros(2, 4)
+    with torch.no_grad():
+        logp = torch.log_softmax(g.teacher_logits(ids, z) / 0.5, -1)
+        manual = -(logp.gather(2, ids.unsqueeze(2)).squeeze(2) * mask).sum(1)
+        assert torch.allclose(g.nll(ids, z, None, 0.5), manual, atol=1e-5)
+        assert torch.equal(g.nll(ids, z, None, 1.0), g.nll(ids, z))
 
 
 def test_text_discriminator_pac_unpacks_per_sample() -> None:
