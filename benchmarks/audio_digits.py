@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tabgan.plugins.audio import AudioAdapter, WaveGANGenerator, load_audio, to_wav
 from torch import nn
 
 from tabgan import GANSynthesizer
 from tabgan.callbacks import Callback
+from tabgan.plugins.audio import AudioAdapter, WaveGANGenerator, load_audio, to_wav
 
 RATE, LENGTH = 16000, 16384
 RESULTS = Path(__file__).resolve().parent / "results"

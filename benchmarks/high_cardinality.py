@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     df = table(args.rows, args.categories)
     n_values = df["city"].nunique()
-    print(f"torch threads: {torch.get_num_threads()}; {args.rows:,} rows; city has {n_values:,} values")
+    print(
+        f"torch threads: {torch.get_num_threads()}; {args.rows:,} rows; "
+        f"city has {n_values:,} values"
+    )
     print("| max_categories | encoded width | training tensor (MiB) | encoder fit + encode (s) |")
     print("|---|---|---|---|")
     for max_categories in (100, n_values + 1):
@@ -61,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             mib, note = args.rows * width * 4 / 2**20, " (computed, not allocated)"
         secs = time.perf_counter() - t
         print(f"| {max_categories:,} | {width:,} | {mib:,.0f}{note} | {secs:.1f} |")
-    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

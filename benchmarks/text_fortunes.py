@@ -31,10 +31,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
-from tabgan.plugins.text import TextAdapter, bleu, self_bleu  # noqa: E402
 
 from tabgan import GANSynthesizer  # noqa: E402
 from tabgan.callbacks import Callback  # noqa: E402
+from tabgan.plugins.text import TextAdapter, bleu, self_bleu  # noqa: E402
 
 FORTUNES = Path("/usr/share/games/fortunes")
 RESULTS = Path(__file__).parent / "results"

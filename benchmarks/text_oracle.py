@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 import torch
+
+from tabgan.losses import get_loss
 from tabgan.plugins.text import (
     DiscriminatorConfig,
     GeneratorConfig,
@@ -39,8 +41,6 @@ from tabgan.plugins.text import (
     TextSampler,
 )
 from tabgan.plugins.text.mle import mean_token_nll, mle_pretrain
-
-from tabgan.losses import get_loss
 from tabgan.training import GANTrainer, TrainingConfig
 
 RESULTS = Path(__file__).parent / "results"

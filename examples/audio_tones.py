@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tabgan.plugins.audio import AudioAdapter, to_wav
 
 from tabgan import GANSynthesizer
+from tabgan.plugins.audio import AudioAdapter, to_wav
 
 RATE, LENGTH = 8000, 1024
 PITCHES = {"low": 500.0, "mid": 1200.0, "high": 2500.0}

@@ -17,9 +17,9 @@ import tempfile
 import numpy as np
 import pandas as pd
 import torch
-from tabgan.plugins.text import TextAdapter
 
 from tabgan import GANSynthesizer
+from tabgan.plugins.text import TextAdapter
 
 TEMPLATES = {
     "lights": ["turn {on_off} the {room} lights", "switch {on_off} the lights in the {room}"],

@@ -319,6 +319,7 @@ class GANSynthesizer(BaseEstimator):
         if y is not None:
             fit_params["y"] = y
         checkpoint = None
+        resume_folder = Path(resume_from) if resume_from is not None else None
         if resume_from is not None:
             checkpoint = ser.read_folder(resume_from)
             if checkpoint[0].get("kind") != "checkpoint":
@@ -344,7 +345,8 @@ class GANSynthesizer(BaseEstimator):
                     "The checkpoint was trained with other settings: "
                     + ", ".join(f"{k}={doc['training_config'][k]!r}" for k in sorted(changed))
                 )
-            _restore_adapter(adapter, Path(resume_from), doc, tensors)
+            assert resume_folder is not None
+            _restore_adapter(adapter, resume_folder, doc, tensors)
         else:
             adapter.fit(X, rng=np.random.default_rng(derive_seed(seed, 1)), **fit_params)
         encoded = adapter.encode(X)

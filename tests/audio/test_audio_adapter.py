@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from tabgan.plugins.audio import AudioAdapter, to_wav
 
 from tabgan import GANSynthesizer
 from tabgan.adapters import get_adapter
+from tabgan.plugins.audio import AudioAdapter, to_wav
 
 RATE, LEN = 8000, 1024
 FAST = {"batch_size": 32, "generator_lr": 1e-3, "discriminator_lr": 1e-3, "verbose": False}

@@ -7,6 +7,7 @@ import importlib
 import numpy as np
 import pytest
 import soundfile as sf
+
 from tabgan.plugins.audio import AudioAdapter, load_audio, to_wav
 
 

@@ -10,10 +10,10 @@ import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
-from tabgan.plugins.tabular import TabularAdapter
 
 from tabgan import GANSynthesizer
 from tabgan.augmentation import GANAugmentedEstimator, GANOverSampler
+from tabgan.plugins.tabular import TabularAdapter
 
 
 def tiny_gan() -> GANSynthesizer:

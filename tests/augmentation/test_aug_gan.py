@@ -6,10 +6,10 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from tabgan.plugins.tabular import TabularAdapter
 
 from tabgan import GANSynthesizer
 from tabgan.augmentation import GANOverSampler
+from tabgan.plugins.tabular import TabularAdapter
 
 
 def two_class_frame(n_major=240, n_minor=60, seed=0):

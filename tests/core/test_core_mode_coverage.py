@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _benchmark():
     path = Path(__file__).parents[2] / "benchmarks" / "mode_coverage.py"
     spec = importlib.util.spec_from_file_location("mode_coverage", path)

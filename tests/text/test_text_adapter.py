@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from tabgan.plugins.text import TextAdapter
 
 from tabgan import GANSynthesizer
+from tabgan.plugins.text import TextAdapter
 
 SUBJECTS = ["the cat", "a dog", "my friend", "the teacher", "our neighbour"]
 VERBS = ["likes", "sees", "finds", "wants"]

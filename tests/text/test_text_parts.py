@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+
+from tabgan import GANSynthesizer
 from tabgan.plugins.text import (
     DiscriminatorConfig,
     GeneratorConfig,
@@ -18,8 +20,6 @@ from tabgan.plugins.text import (
     self_bleu,
 )
 from tabgan.plugins.text.tokenizer import require_text_extra, tokenizer_from_state
-
-from tabgan import GANSynthesizer
 
 TEXTS = [
     "turn on the kitchen lights",
