@@ -33,6 +33,20 @@ def _property(report: Any, name: str) -> float:
     return float(row["Score"].iloc[0]) if len(row) else float("nan")
 
 
+def _cap(
+    frame: pd.DataFrame, max_rows: int, rng: np.random.Generator, name: str, notes: list[str]
+) -> pd.DataFrame:
+    """``frame``, or ``max_rows`` of its rows drawn at random (noted), for the QualityReport."""
+    if len(frame) <= max_rows:
+        return frame
+    notes.append(
+        f"QualityReport computed on {max_rows} of {len(frame)} {name} rows drawn at random "
+        f"(max_rows={max_rows})."
+    )
+    keep = np.sort(rng.choice(len(frame), max_rows, replace=False))
+    return frame.iloc[keep].reset_index(drop=True)
+
+
 def evaluate(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -65,9 +79,17 @@ def evaluate(
     synthesizer : fitted GANSynthesizer, optional
         Adds its metadata and its loss history (a figure) to the report.
     max_rows : int, default=10000
-        Rows of each frame used for the distance computations at most.
+        Bounds the time on large tables: at most this many rows of ``real`` and of
+        ``synthetic`` go to sdmetrics' ``QualityReport``, and at most this many synthetic (and
+        holdout) rows are the query rows of the distance (DCR) figures; larger frames are
+        subsampled at random (seeded by ``random_state``) and the report's ``notes`` say so.
+        Never subsampled: the training rows each DCR query is searched against, the exact-copy
+        counts (all synthetic rows against all training rows, by value), the
+        ``DiagnosticReport`` and the ML efficacy models. (The closer-to-training share and
+        sdmetrics' ``DCROverfittingProtection`` compare training and holdout references cut to
+        the same size, by design.)
     random_state : int or None, default=0
-        Seeds the subsampling of the distance computations.
+        Seeds the subsampling and the random baseline rows.
     verbose : bool, default=True
         Show a progress bar over the steps.
 
@@ -100,7 +122,12 @@ def evaluate(
 
     try:
         step("quality")
-        quality = quality_report(real, synthetic, meta, notes)
+        quality = quality_report(
+            _cap(real, max_rows, rng, "real", notes),
+            _cap(synthetic, max_rows, rng, "synthetic", notes),
+            meta,
+            notes,
+        )
         bar.update()
         step("diagnostic")
         diagnostic = diagnostic_report(real, synthetic, meta, notes)
@@ -110,7 +137,7 @@ def evaluate(
         notes.extend(mem.notes)
         bar.update()
         step("sdmetrics DCR")
-        privacy = dcr_metrics(real, synthetic, holdout, meta, notes, max_rows=max_rows)
+        privacy = dcr_metrics(real, synthetic, holdout, meta, notes, max_rows=max_rows, rng=rng)
         bar.update()
         task, efficacy = None, None
         if target is not None:

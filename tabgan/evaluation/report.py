@@ -61,7 +61,7 @@ class Report:
     # -- scores -------------------------------------------------------------------------------
     @property
     def exact_copy_share(self) -> float:
-        """Share of synthetic rows identical to a training row."""
+        """Share of all synthetic rows equal to some training row (by value; ids ignored)."""
         return self.memorization.exact_copy_share
 
     @property

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from palmerpenguins import load_penguins
-from tabgan.plugins.tabular import TabularAdapter
 
 from tabgan import GANSynthesizer
 from tabgan.evaluation import Report, evaluate
+from tabgan.plugins.tabular import TabularAdapter
 
 
 @pytest.fixture(scope="module")
