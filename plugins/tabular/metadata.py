@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SDTYPES", "check_frame", "infer_metadata", "merge_metadata", "python_types"]
+__all__ = [
+    "SDTYPES",
+    "check_frame",
+    "declared_sdtypes",
+    "infer_metadata",
+    "merge_metadata",
+    "python_types",
+]
 
 SDTYPES = ("numerical", "categorical", "boolean", "datetime", "id")
 
@@ -116,24 +123,32 @@ def infer_metadata(data: pd.DataFrame) -> dict[str, Any]:
     return {"columns": {col: {"sdtype": infer_sdtype(data[col])} for col in data.columns}}
 
 
-def merge_metadata(data: pd.DataFrame, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Inferred metadata, overridden by the columns the user's ``metadata`` names."""
-    inferred = infer_metadata(data)
-    if metadata is None:
-        return inferred
+def declared_sdtypes(metadata: Any, columns: Any, where: str = "the DataFrame") -> dict[Any, str]:
+    """``{column: sdtype}`` from a user's metadata, checked: its shape, columns and sdtypes."""
     if not isinstance(metadata, Mapping) or not isinstance(metadata.get("columns"), Mapping):
         raise TypeError(
             "`metadata` must be a dict {'columns': {name: {'sdtype': ...}}}, "
             f"got {type(metadata).__name__}."
         )
+    out = {}
     for col, spec in metadata["columns"].items():
-        if col not in data.columns:
-            raise ValueError(f"`metadata` names column {col!r}, which the DataFrame lacks.")
+        if col not in columns:
+            raise ValueError(f"`metadata` names column {col!r}, which {where} lacks.")
         sdtype = spec.get("sdtype") if isinstance(spec, Mapping) else None
         if sdtype not in SDTYPES:
             raise ValueError(
                 f"`metadata` gives column {col!r} sdtype {sdtype!r}; use one of {SDTYPES}."
             )
+        out[col] = sdtype
+    return out
+
+
+def merge_metadata(data: pd.DataFrame, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Inferred metadata, overridden by the columns the user's ``metadata`` names."""
+    inferred = infer_metadata(data)
+    if metadata is None:
+        return inferred
+    for col, sdtype in declared_sdtypes(metadata, data.columns).items():
         s = data[col]
         if sdtype == "numerical" and not _numeric_like(s):
             raise ValueError(f"Column {col!r} is declared numerical but holds non-numbers.")

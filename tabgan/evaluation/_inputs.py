@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["align_frames", "check_frame", "resolve_metadata"]
+from tabgan.plugins.tabular.metadata import declared_sdtypes, infer_metadata
 
-SDTYPES = ("numerical", "categorical", "boolean", "datetime", "id")
+__all__ = ["align_frames", "check_frame", "resolve_metadata"]
 
 
 def check_frame(data: Any, name: str) -> pd.DataFrame:
@@ -35,28 +35,6 @@ def _same_columns(real: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.Data
     return other[list(real.columns)]
 
 
-def _fallback_sdtype(s: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "boolean"
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return "numerical"
-    return "categorical"
-
-
-def infer_metadata(data: pd.DataFrame) -> dict[str, Any]:
-    """sdmetrics single-table metadata ``{"columns": {name: {"sdtype": ...}}}``.
-
-    Uses the tabular adapter's inference when it is installed, else a dtype-based guess.
-    """
-    try:
-        from tabgan.plugins.tabular import infer_metadata as tabular_infer
-    except ImportError:  # pragma: no cover - the tabular plugin ships with tabgan
-        return {"columns": {c: {"sdtype": _fallback_sdtype(data[c])} for c in data.columns}}
-    return tabular_infer(data)
-
-
 def resolve_metadata(
     real: pd.DataFrame, metadata: Mapping[str, Any] | None, synthesizer: Any
 ) -> dict[str, Any]:
@@ -66,18 +44,8 @@ def resolve_metadata(
     inferred = infer_metadata(real)
     if metadata is None:
         return inferred
-    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("columns"), Mapping):
-        raise TypeError(
-            "`metadata` must be a dict {'columns': {name: {'sdtype': ...}}}, "
-            f"got {type(metadata).__name__}."
-        )
     columns = dict(inferred["columns"])
-    for col, spec in metadata["columns"].items():
-        if col not in real.columns:
-            raise ValueError(f"`metadata` names column {col!r}, which `real` lacks.")
-        sdtype = spec.get("sdtype") if isinstance(spec, Mapping) else None
-        if sdtype not in SDTYPES:
-            raise ValueError(f"`metadata` gives column {col!r} sdtype {sdtype!r}; use {SDTYPES}.")
+    for col, sdtype in declared_sdtypes(metadata, real.columns, "`real`").items():
         columns[col] = {"sdtype": sdtype}
     return {"columns": columns}
 
