@@ -29,6 +29,11 @@ and measures:
     python benchmarks/tabular_vs_ctgan.py --profile --epochs 3          # where our time goes
 
 Writes ``benchmarks/results/tabular_vs_ctgan.md`` (``--out`` to change) and prints the same.
+The sections of data sets not in this run are kept from the existing file (in place), each
+with the command that made it. ``--raw-dir DIR`` stores every worker's result there and
+reuses a stored one made with the same settings, so a long run can be split (e.g. ``--seeds
+0`` then ``--seeds 0 1``); ours and CTGAN for one seed always run back to back in one
+invocation.
 """
 
 from __future__ import annotations
@@ -408,6 +413,47 @@ def split(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return tr.reset_index(drop=True), te.reset_index(drop=True)
 
 
+#: Settings that must agree for a stored (``--raw-dir``) result to be reused.
+RAW_KEYS = ("model", "seed", "epochs", "batch_size", "threads", "sample_rows", "eval_rows")
+
+
+def run_cached(
+    cfg: dict[str, Any], tmp: Path, timeout: float, raw_dir: Path | None, started: str
+) -> dict[str, Any]:
+    """``run_worker``, or the stored result of an identical earlier run from ``raw_dir``."""
+    key = {k: cfg[k] for k in RAW_KEYS} | {"dataset": cfg["tag"].rsplit("_", 2)[0]}
+    path = None if raw_dir is None else raw_dir / f"{cfg['tag']}.json"
+    if path is not None and path.exists():
+        stored = json.loads(path.read_text())
+        if stored.get("key") == key and "error" not in stored["result"]:
+            return dict(stored["result"], reused_from=stored["started"])
+    res = run_worker(cfg, tmp, "--worker", timeout)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "started": started, "result": res}))
+    return res
+
+
+def merge_sections(path: Path, new: dict[str, list[str]]) -> list[str]:
+    """This run's ``## <data set>`` sections merged into those of an earlier results file:
+    in the earlier order, replaced when rerun; a kept section is marked with the command
+    that made it (when it does not say already); new data sets come last."""
+    old: dict[str, list[str]] = {}
+    if path.exists():
+        text = path.read_text()
+        command = next((ln for ln in text.splitlines() if ln.startswith("Command: ")), "")
+        for chunk in text.split("\n## ")[1:]:
+            name, _, body = chunk.partition("\n")
+            body = body.strip("\n")
+            if not body.startswith("Run: ") and command:
+                run = command.removeprefix("Command: ")
+                body = f"Run: {run} Kept from the previous results file.\n\n{body}"
+            old[name.strip()] = [f"## {name.strip()}", "", body, ""]
+    merged = [new.get(name, lines) for name, lines in old.items()]
+    merged += [lines for name, lines in new.items() if name not in old]
+    return [line for lines in merged for line in lines]
+
+
 def run_worker(cfg: dict[str, Any], tmp: Path, mode: str, timeout: float) -> dict[str, Any]:
     cfg_path = tmp / f"cfg_{cfg['tag']}.json"
     cfg["result"] = str(tmp / f"res_{cfg['tag']}.json")
@@ -537,6 +583,9 @@ def main() -> None:
     p.add_argument("--profile", action="store_true", help="profile our side only, then exit")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds per worker")
     p.add_argument("--out", type=Path, default=HERE / "results" / "tabular_vs_ctgan.md")
+    p.add_argument(
+        "--raw-dir", type=Path, default=None, help="store / reuse each worker's raw result here"
+    )
     args = p.parse_args()
     if args.quick:
         args.datasets, args.epochs, args.seeds = ["default"], 2, [0]
@@ -552,7 +601,8 @@ def main() -> None:
     print(header, flush=True)
     started = time.strftime("%Y-%m-%d %H:%M")
     load_start = os.getloadavg()
-    out_lines: list[str] = []
+    cmd = ("python benchmarks/tabular_vs_ctgan.py " + " ".join(sys.argv[1:])).strip()
+    sections: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="tabgan_bench_") as tmpdir:
         tmp = Path(tmpdir)
         for name in args.datasets:
@@ -593,11 +643,15 @@ def main() -> None:
                 flush=True,
             )
             runs: dict[str, list[dict[str, Any]]] = {m: [] for m in args.models}
+            section_load = os.getloadavg()
+            reused: list[str] = []
             for seed in args.seeds:
                 for model in args.models:
                     cfg = dict(base, model=model, seed=seed, tag=f"{name}_{model}_{seed}")
-                    res = run_worker(cfg, tmp, "--worker", args.timeout)
+                    res = run_cached(cfg, tmp, args.timeout, args.raw_dir, started)
                     runs[model].append(res)
+                    if "reused_from" in res:
+                        reused.append(f"{model} seed {seed} ({res['reused_from']})")
                     brief = res.get("error") or (
                         f"encoder {res['encoder_fit_s']:.2f}s, epoch {res['epoch_s']:.2f}s, "
                         f"sample {res['sample_100k_s']:.2f}s, RSS {res['peak_rss_mb']:.0f}MB, "
@@ -609,8 +663,17 @@ def main() -> None:
             real_note = {k: real[k] for k in ("hgb_f1", "hgb_auc", "lr_f1", "lr_auc") if k in real}
             real_note.update({k: v for k, v in real.items() if k.endswith("_r2")})
             real_note["copies"] = real["copies"]
+            load_now = os.getloadavg()
+            reuse_note = (
+                f" Reused from an earlier invocation with the same settings: {', '.join(reused)}."
+                if reused
+                else ""
+            )
             section = [
                 f"## {name}",
+                "",
+                f"Run: `{cmd}` (started {started}; 1-min load average {section_load[0]:.1f} "
+                f"before this data set, {load_now[0]:.1f} after).{reuse_note}",
                 "",
                 f"{len(train):,} training rows, {len(holdout):,} holdout rows, "
                 f"{train.shape[1]} columns, target `{target}`; metadata {meta_src}. "
@@ -625,15 +688,15 @@ def main() -> None:
                 "",
             ]
             print("\n".join(section), flush=True)
-            out_lines += section
+            sections[name] = section
     if args.profile:
         return
     load_end = os.getloadavg()
-    cmd = "python benchmarks/tabular_vs_ctgan.py " + " ".join(sys.argv[1:])
+    out_lines = merge_sections(args.out, sections)
     doc = [
         "# tabgan tabular adapter vs CTGAN",
         "",
-        f"Command: `{cmd.strip()}` (started {started}).",
+        f"Command: `{cmd}` (started {started}); each section names the run that made it.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
         f"(1-min load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end), "

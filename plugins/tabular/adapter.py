@@ -53,6 +53,19 @@ class TabularAdapter(BaseAdapter):
         Gumbel-softmax temperature of the one-hot outputs.
     generator_dims, discriminator_dims : tuple of int, default=(256, 256)
 
+    Notes
+    -----
+    Small tables: the default ``batch_size`` (500) may exceed the number of rows. Training
+    still works: an epoch is then one step, and each step draws ``batch_size`` real rows with
+    replacement among the rows holding the drawn conditional values, so a row appears several
+    times per batch (and within a PacGAN pack). For tables of a few hundred rows or fewer,
+    passing ``batch_size`` = the row count rounded down to a multiple of ``pac`` (10) gives
+    one pass over the data per step instead.
+
+    Sampling runs a folded copy of the generator (BatchNorm merged into the linear layers,
+    the one-hot conditional vector as a row lookup; :meth:`Generator.infer`) and returns
+    compact rows (alphas, then each span's drawn slot), decoded without a one-hot matrix.
+
     Attributes
     ----------
     metadata_ : dict
@@ -147,6 +160,7 @@ class TabularAdapter(BaseAdapter):
             t = self._make_column(df[col], self.metadata_["columns"][col]["sdtype"])
             self.transformers_.append(t.fit(df[col], rng))
         self._rng = rng
+        self._group_by_width = True
         self._build_layout()
         if self.layout_.width == 0:
             raise ValueError(
@@ -166,10 +180,19 @@ class TabularAdapter(BaseAdapter):
                 spans.append(Span(pos, width, kind))
                 pos += width
         self.starts_ = starts
-        self.layout_ = SpanLayout(spans)
+        self.layout_ = SpanLayout(spans, group_by_width=getattr(self, "_group_by_width", True))
         self.cond_ = CondLayout.build(cond_starts, cond_widths, self.layout_)
         self._discrete = [t for t in self.transformers_ if isinstance(t, DiscreteColumn)]
         self._ranges = RangeChecker(self.transformers_, starts, self.layout_)
+        # compact-row column of each discrete column's slot index, and each cond slot's index
+        # within its column (to force conditions on compact samples)
+        seg = self.layout_.segment_of
+        self._cond_compact = torch.tensor(
+            [self.layout_.n_tanh + seg[s] for s in cond_starts], dtype=torch.long
+        )
+        self._cond_local = torch.tensor(
+            [k for w in cond_widths for k in range(w)], dtype=torch.float32
+        )
 
     # -- encoding -----------------------------------------------------------------------------
     def _frame(self, data: Any) -> pd.DataFrame:
@@ -186,17 +209,48 @@ class TabularAdapter(BaseAdapter):
     def encode(self, data: Any) -> torch.Tensor:
         df = self._frame(data)
         rng = getattr(self, "_rng", None) or np.random.default_rng(0)
-        blocks = [t.encode(df[c], rng) for c, t in zip(self.columns_, self.transformers_)]
-        natural = np.concatenate(blocks, axis=1).astype(np.float32)
-        return torch.from_numpy(np.ascontiguousarray(natural[:, self.layout_.order]))
+        out = np.empty((len(df), self.layout_.width), np.float32)  # model order, filled in place
+        for c, t, start in zip(self.columns_, self.transformers_, self.starts_, strict=True):
+            if t.width:
+                out[:, self.layout_.model_pos[start : start + t.width]] = t.encode(df[c], rng)
+        return torch.from_numpy(out)
 
     def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> pd.DataFrame:
-        arr = x.detach().cpu().numpy()[:, self.layout_.model_pos]  # back to column order
+        """The table of rows ``x``: encoded rows (model order, ``layout_.width`` wide; each
+        one-hot span read by its argmax, so soft rows decode too) or the compact rows that
+        :meth:`generate` gives (``layout_.compact_width`` wide: alphas, then slot indices)."""
+        layout = self.layout_
+        x = x.detach().cpu()
+        if not x.is_floating_point():
+            x = x.float()
+        t = layout.n_tanh
+        if x.ndim != 2 or x.shape[1] not in (layout.width, layout.compact_width):
+            raise ValueError(
+                f"Expected rows of {layout.width} (encoded) or {layout.compact_width} (compact) "
+                f"values, got shape {tuple(x.shape)}."
+            )
+        # encoded rows are read by argmax; when both widths agree every span is 1 wide and
+        # both readings give slot 0
+        if x.shape[1] == layout.width:
+            codes = layout.codes(x[:, t:]).numpy()
+        else:
+            codes = x[:, t:].round().long().numpy()
+        alphas = x[:, :t].numpy()
+        seg = layout.segment_of
+        n = len(x)
         series = {}
-        for i, (col, t, start) in enumerate(
+        for i, (col, tr, start) in enumerate(
             zip(self.columns_, self.transformers_, self.starts_, strict=True)
         ):
-            series[i] = t.decode(arr[:, start : start + t.width], rng, col).reset_index(drop=True)
+            if isinstance(tr, ContinuousColumn):
+                k = len(tr.means_)
+                nan = codes[:, seg[start + 1 + k]] == 1 if tr.has_nan_ else None
+                alpha = alphas[:, layout.model_pos[start]]
+                series[i] = tr.decode_parts(alpha, codes[:, seg[start + 1]], nan, col)
+            elif isinstance(tr, DiscreteColumn):
+                series[i] = tr.decode_codes(codes[:, seg[start]], rng, col)
+            else:
+                series[i] = tr.decode(np.zeros((n, 0), np.float32), rng, col)
         out = pd.DataFrame(series)
         out.columns = pd.Index(self.columns_, dtype=object) if self.columns_ else out.columns
         return out
@@ -242,16 +296,19 @@ class TabularAdapter(BaseAdapter):
     def generate(
         self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None, **kwargs: Any
     ) -> torch.Tensor:
-        """Hard samples that meet the conditions.
+        """Hard samples that meet the conditions, as compact rows for :meth:`decode`:
+        ``(B, layout_.compact_width)``, the ``tanh`` alphas then the slot drawn in each span
+        (``layout_.expand`` makes them encoded one-hot rows; 7x less memory on adult).
 
         ``cond`` is what :meth:`sampling_conditions` made: ``[cond vector | forced slots]``,
-        then ``[low | high]`` per continuous column when ranges were asked for. Discrete
-        conditions are forced in the output; rows outside a range are redrawn (bounded).
+        then ``[low | high]`` per continuous column when ranges were asked for (or just slot
+        ids). Discrete conditions are forced in the output; rows outside a range are redrawn
+        (bounded).
         """
         if kwargs:
             raise TypeError(f"The tabular adapter takes no sampling options; got {list(kwargs)}.")
         d, j = self.cond_dim, self._ranges.n
-        if cond is None or j == 0 or cond.shape[1] != 2 * d + 2 * j:
+        if cond is None or j == 0 or cond.shape[1] != 2 * d + 2 * j or not cond.is_floating_point():
             return self._generate_once(generator, z, cond)
         base = cond[:, : 2 * d].float() if d else None
         lo = cond[:, 2 * d : 2 * d + j].double().cpu()
@@ -277,17 +334,44 @@ class TabularAdapter(BaseAdapter):
         self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None
     ) -> torch.Tensor:
         d = self.cond_dim
+        draw = self.layout_.draw_t
         if cond is None or d == 0:
-            return self.activate(generator(z, None), hard=True)
-        x = self.activate(generator(z, cond[:, :d]), hard=True)
-        force = cond[:, d : 2 * d]
+            return draw(self._raw_t(generator, z, None, None))
+        if not cond.is_floating_point():  # slot ids: nothing forced
+            return draw(self._raw_t(generator, z, cond[:, 0], None))
+        x = draw(self._raw_t(generator, z, None, cond[:, :d]))
+        force = cond[:, d : 2 * d].to(x.dtype)
         col_of = self.cond_.col_of.to(x.device).expand_as(force)
         n_cols = len(self.cond_.widths)
-        forced_col = torch.zeros(len(x), n_cols, device=x.device).scatter_add(1, col_of, force)
-        pos_forced = forced_col.gather(1, col_of) > 0
-        dp = self.cond_.data_pos.to(x.device)
-        x[:, dp] = torch.where(pos_forced, force, x[:, dp])
+        forced = torch.zeros(len(x), n_cols, dtype=x.dtype, device=x.device)
+        forced = forced.scatter_add(1, col_of, force) > 0
+        local = force * self._cond_local.to(x.device)  # one forced slot per column at most
+        code = torch.zeros(len(x), n_cols, dtype=x.dtype, device=x.device).scatter_add(
+            1, col_of, local
+        )
+        cols = self._cond_compact.to(x.device)
+        x[:, cols] = torch.where(forced, code, x[:, cols])
         return x
+
+    def _raw_t(
+        self,
+        generator: nn.Module,
+        z: torch.Tensor,
+        slots: torch.Tensor | None,
+        cond: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """The generator's output, transposed, for one-hot conditional vectors given by their
+        ``slots`` or for dense ``cond``; through :meth:`Generator.infer` when it applies."""
+        if cond is not None:  # a one-hot ``cond`` is a row lookup
+            hot = cond.argmax(1)
+            if bool(((cond.sum(1) == 1) & (cond.gather(1, hot[:, None])[:, 0] == 1)).all()):
+                slots, cond = hot, None
+        if isinstance(generator, Generator) and generator.can_infer():
+            return generator.infer(z, slots=slots, cond=cond, transposed=True)
+        if slots is not None:
+            cond = torch.zeros(len(z), self.cond_dim, device=z.device, dtype=z.dtype)
+            cond.scatter_(1, slots.to(z.device).unsqueeze(1), 1.0)
+        return generator(z, cond).t()
 
     def _empirical_cdf(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         weights = [t.slot_counts.astype(np.float64) for t in self._discrete]
@@ -295,7 +379,9 @@ class TabularAdapter(BaseAdapter):
         return flat_cdf(weights, device), torch.tensor(bounds, dtype=torch.long, device=device)
 
     def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
-        """The per-sample ``[cond vector | forced slots]`` tensor, shape ``(n, 2 * cond_dim)``.
+        """The per-sample conditions: ``[cond vector | forced slots]``, float ``(n, 2 *
+        cond_dim)``, or for ``conditions=None`` just the hot slot of each cond vector, int64
+        ``(n, 1)`` (nothing forced; ``None`` without discrete columns).
 
         ``conditions`` is ``None`` (cond vectors drawn from the training frequencies), a dict
         ``{column: value}`` applied to every sample, or a DataFrame with one row per sample
@@ -323,6 +409,8 @@ class TabularAdapter(BaseAdapter):
             return base
         if base is None:
             base = torch.zeros(n, 2 * d)
+        elif not base.is_floating_point():  # slot ids -> [one-hot | nothing forced]
+            base = torch.zeros(n, 2 * d).scatter_(1, base, 1.0)
         j = self._ranges.n
         lo = torch.full((j,), -np.inf, dtype=torch.float64)
         hi = torch.full((j,), np.inf, dtype=torch.float64)
@@ -356,10 +444,7 @@ class TabularAdapter(BaseAdapter):
             if d == 0:
                 return None
             cdf, bounds = self._empirical_cdf(torch.device("cpu"))
-            g = draw_conditions(cdf, bounds, n, torch.device("cpu"))
-            out = torch.zeros(n, 2 * d)
-            out[torch.arange(n), g] = 1.0
-            return out
+            return draw_conditions(cdf, bounds, n, torch.device("cpu")).unsqueeze(1)
         frame = self._condition_frame(n, conditions)
         slots: list[tuple[int, np.ndarray]] = []  # (discrete column index, global slot ids)
         offsets = np.concatenate([[0], np.cumsum(self.cond_.widths)])
@@ -445,6 +530,7 @@ class TabularAdapter(BaseAdapter):
             "columns": [to_json(c) for c in self.columns_],
             "sdtypes": sdtypes,
             "transformers": configs,
+            "layout": "by_width" if self.layout_.group_by_width else "by_column",
         }
         return config, tensors
 
@@ -463,4 +549,6 @@ class TabularAdapter(BaseAdapter):
         self.columns_ = columns
         self.metadata_ = {"columns": {c: {"sdtype": s} for c, s in zip(columns, sdtypes)}}
         self.transformers_ = transformers
+        # models saved before the spans were grouped by width keep their column order
+        self._group_by_width = config.get("layout", "by_column") == "by_width"
         self._build_layout()

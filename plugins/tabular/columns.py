@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
-from .values import dtype_info, from_json, is_missing, restore, to_json
+from .values import dtype_info, from_json, is_missing, restore, take_values, to_json
 
 __all__ = ["ConstantColumn", "ContinuousColumn", "DiscreteColumn", "IdColumn", "column_from_state"]
 
@@ -148,14 +148,23 @@ class ContinuousColumn:
 
     def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
         k = len(self.means_)
-        alpha = np.clip(block[:, 0].astype(np.float64), -1.0, 1.0)
         mode = block[:, 1 : 1 + k].argmax(1)
-        x = alpha * 4 * self.stds_[mode] + self.means_[mode]
+        nan = block[:, 1 + k :].argmax(1) == 1 if self.has_nan_ else None
+        return self.decode_parts(block[:, 0], mode, nan, name)
+
+    def decode_parts(
+        self, alpha: np.ndarray, mode: np.ndarray, nan: np.ndarray | None, name: Any
+    ) -> pd.Series:
+        """Values from the scalar ``alpha``, the mode index and the missing flag of each row."""
+        alpha = np.clip(alpha.astype(np.float64), -1.0, 1.0)
+        x = alpha * (4 * self.stds_)[mode]
+        x += self.means_[mode]
         if self.enforce_min_max or self.integral_:
-            x = np.clip(x, self.min_, self.max_)
+            np.clip(x, self.min_, self.max_, out=x)
         if self.integral_:
-            x = np.round(x)
-        nan = block[:, 1 + k :].argmax(1) == 1 if self.has_nan_ else np.zeros(len(x), bool)
+            np.round(x, out=x)
+        if nan is None:
+            nan = np.zeros(len(x), bool)
         return self._restore(x, nan, name)
 
     def _restore(self, x: np.ndarray, nan: np.ndarray, name: Any) -> pd.Series:
@@ -171,16 +180,18 @@ class ContinuousColumn:
             out = pd.Series(dt, name=name)
             out[nan] = pd.NaT
             return out.astype(target)
+        has_nan = bool(nan.any())
         if dtype == "object":
-            vals = x.astype(object)
-            if self.integral_:
-                vals = np.array([int(v) for v in x], dtype=object)
-            vals[nan] = np.nan if self.dtype_.get("missing") != "none" else None
+            vals = x.astype(np.int64).astype(object) if self.integral_ else x.astype(object)
+            if has_nan:
+                vals[nan] = np.nan if self.dtype_.get("missing") != "none" else None
             return pd.Series(vals, name=name, dtype=object)
         target = pd.api.types.pandas_dtype(dtype)
         if isinstance(target, np.dtype):
+            if not has_nan:
+                return pd.Series(x.astype(target, copy=False), name=name)
             x = np.where(nan, np.nan, x)
-            return pd.Series(x.astype(target) if not nan.any() else x, name=name).astype(target)
+            return pd.Series(x, name=name).astype(target)
         arr = pd.array(x, dtype="Float64")
         arr[nan] = pd.NA
         return pd.Series(arr, name=name).astype(target)
@@ -308,18 +319,27 @@ class DiscreteColumn:
         return out
 
     def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
-        code = block.argmax(1)
-        table = np.empty(len(self.categories_), dtype=object)
-        table[:] = self.categories_
-        values = np.empty(len(code), dtype=object)
-        known = code < len(self.categories_)
-        values[known] = table[code[known]]
-        if (~known).any():
-            rest = np.empty(len(self.other_values_), dtype=object)
-            rest[:] = self.other_values_
+        return self.decode_codes(block.argmax(1), rng, name)
+
+    def decode_codes(self, code: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
+        """Values from each row's slot; the "other" slot draws a pooled value by frequency."""
+        n_known = len(self.categories_)
+        idx = np.asarray(code, dtype=np.intp)
+        other = idx >= n_known
+        if self.has_other and other.any():
             p = self.other_counts_ / self.other_counts_.sum()
-            values[~known] = rest[rng.choice(len(rest), int((~known).sum()), p=p)]
-        return restore(values, self.dtype_, name)
+            idx = idx.copy()
+            idx[other] = n_known + rng.choice(len(self.other_values_), int(other.sum()), p=p)
+        return take_values(self._table(), idx, name)
+
+    def _table(self) -> pd.Series:
+        """Every value (kept, then pooled) once, in the training dtype (built on first use)."""
+        table = getattr(self, "_value_table", None)
+        if table is None:
+            values = np.empty(len(self.categories_) + len(self.other_values_), dtype=object)
+            values[:] = list(self.categories_) + list(self.other_values_)
+            table = self._value_table = restore(values, self.dtype_, None)
+        return table
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         cfg = {
@@ -378,7 +398,9 @@ class IdColumn:
             raw = rng.integers(0, 2**62, size=n, dtype=np.int64)
             while len(np.unique(raw)) < n:  # practically never
                 raw = rng.integers(0, 2**62, size=n, dtype=np.int64)
-            values = np.array([f"{self.prefix_}{v:016x}" for v in raw], dtype=object)
+            # f"{prefix}{v:016x}" for each v, vectorized: big-endian bytes as hex, 16 digits each
+            digits = np.frombuffer(raw.astype(">u8").tobytes().hex().encode("ascii"), "S16")
+            values = np.char.add(self.prefix_, digits.astype(str)).astype(object)
         return restore(values, self.dtype_, name)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -409,9 +431,9 @@ class ConstantColumn:
         return np.zeros((len(s), 0), np.float32)
 
     def decode(self, block: np.ndarray, rng: np.random.Generator, name: Any) -> pd.Series:
-        values = np.empty(len(block), dtype=object)
-        values[:] = [None if is_missing(self.value_) else self.value_] * len(block)
-        return restore(values, self.dtype_, name)
+        values = np.empty(1, dtype=object)
+        values[0] = None if is_missing(self.value_) else self.value_
+        return take_values(restore(values, self.dtype_, None), np.zeros(len(block), np.intp), name)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"kind": self.kind, "dtype": self.dtype_, "value": to_json(self.value_)}, {}

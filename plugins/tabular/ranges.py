@@ -15,11 +15,12 @@ __all__ = ["RangeChecker"]
 
 
 class RangeChecker:
-    """Decoded values of every continuous column of a hard batch (model order), vectorized.
+    """Decoded values of every continuous column of compact samples, vectorized.
 
-    Mirrors :meth:`ContinuousColumn.decode`: ``alpha * 4 * sigma_k + mu_k`` for the one-hot mode
-    ``k``, clipped and rounded like the decoder, NaN where the missing indicator is on. Runs in
-    float64 on the CPU (datetimes are int64 nanoseconds).
+    Works on the compact rows of :meth:`TabularAdapter.generate` (alphas, then each span's
+    slot index) and mirrors :meth:`ContinuousColumn.decode_parts`: ``alpha * 4 * sigma_k +
+    mu_k`` for the mode ``k``, clipped and rounded like the decoder, NaN where the missing
+    indicator is on. Runs in float64 on the CPU (datetimes are int64 nanoseconds).
     """
 
     def __init__(self, transformers: list[Any], starts: list[int], layout: SpanLayout) -> None:
@@ -30,28 +31,34 @@ class RangeChecker:
         ]
         self.columns = [i for i, _, _ in cols]
         self.n = len(cols)
-        self.n_tanh = layout.n_tanh
-        self.layout = layout
-        p = layout.width - layout.n_tanh
-        means, stds = np.zeros(p), np.zeros(p)
-        seg = layout.seg_id.cpu().numpy()
-        alpha_pos, mode_seg, nan_pos, lo, hi, integral = [], [], [], [], [], []
+        t0 = layout.n_tanh
+        means: list[np.ndarray] = []
+        stds: list[np.ndarray] = []
+        offsets: list[int] = []
+        alpha_pos: list[int] = []
+        mode_col: list[int] = []
+        nan_col: list[int] = []
+        lo: list[float] = []
+        hi: list[float] = []
+        integral: list[bool] = []
         for _, t, s in cols:
             k = len(t.means_)
+            offsets.append(sum(len(m) for m in means))
+            means.append(t.means_)
+            stds.append(4 * t.stds_)
             alpha_pos.append(int(layout.model_pos[s]))
-            mp = layout.model_pos[s + 1 : s + 1 + k] - layout.n_tanh
-            means[mp], stds[mp] = t.means_, t.stds_
-            mode_seg.append(int(seg[mp[0]]))
-            nan_pos.append(int(layout.model_pos[s + 2 + k] - layout.n_tanh) if t.has_nan_ else -1)
+            mode_col.append(t0 + layout.segment_of[s + 1])
+            nan_col.append(t0 + layout.segment_of[s + 1 + k] if t.has_nan_ else -1)
             clip = t.enforce_min_max or t.integral_
             lo.append(t.min_ if clip else -np.inf)
             hi.append(t.max_ if clip else np.inf)
             integral.append(t.integral_)
-        self.means = torch.from_numpy(means)
-        self.stds = torch.from_numpy(stds)
+        self.means = torch.from_numpy(np.concatenate(means) if means else np.zeros(0))
+        self.stds4 = torch.from_numpy(np.concatenate(stds) if stds else np.zeros(0))
+        self.offsets = torch.tensor(offsets, dtype=torch.long)
         self.alpha_pos = torch.tensor(alpha_pos, dtype=torch.long)
-        self.mode_seg = torch.tensor(mode_seg, dtype=torch.long)
-        self.nan_pos = torch.tensor(nan_pos, dtype=torch.long)
+        self.mode_col = torch.tensor(mode_col, dtype=torch.long)
+        self.nan_col = torch.tensor(nan_col, dtype=torch.long)
         self.clip_lo = torch.tensor(lo, dtype=torch.float64)
         self.clip_hi = torch.tensor(hi, dtype=torch.float64)
         self.integral = torch.tensor(integral, dtype=torch.bool)
@@ -59,23 +66,19 @@ class RangeChecker:
     def values(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, n)`` decoded values (float64, NaN for missing) of the continuous columns."""
         x = x.detach().to("cpu", torch.float64)
-        soft = x[:, self.n_tanh :]
-        seg_id = self.layout.seg_id.cpu()
-        n_seg = self.layout.n_segments
-        zeros = soft.new_zeros(len(x), n_seg)
-        mu = zeros.scatter_add(1, seg_id.expand_as(soft), soft * self.means)[:, self.mode_seg]
-        sd = zeros.scatter_add(1, seg_id.expand_as(soft), soft * self.stds)[:, self.mode_seg]
-        v = x[:, self.alpha_pos].clamp(-1.0, 1.0) * 4 * sd + mu
+        mode = x[:, self.mode_col].round().long() + self.offsets
+        v = x[:, self.alpha_pos].clamp(-1.0, 1.0) * self.stds4[mode] + self.means[mode]
         v = torch.minimum(torch.maximum(v, self.clip_lo), self.clip_hi)
         v = torch.where(self.integral, v.round(), v)
-        has_nan = self.nan_pos >= 0
+        has_nan = self.nan_col >= 0
         if has_nan.any():
-            missing = soft[:, self.nan_pos.clamp(min=0)] > 0.5
+            missing = x[:, self.nan_col.clamp(min=0)].round() == 1
             v = torch.where(missing & has_nan, torch.nan, v)
         return v
 
     def satisfied(self, x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-        """Rows whose constrained columns lie in ``[lo, hi]`` (``(B, n)`` float64 bounds)."""
+        """Rows of compact samples ``x`` whose constrained columns lie in ``[lo, hi]``
+        (``(B, n)`` float64 bounds)."""
         v = self.values(x)
         constrained = torch.isfinite(lo) | torch.isfinite(hi)
         ok = ((v >= lo) & (v <= hi)) | ~constrained

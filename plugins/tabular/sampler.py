@@ -30,6 +30,7 @@ class CondLayout:
     soft_pos: torch.Tensor
     col_of: torch.Tensor
     widths: tuple[int, ...]
+    seg_of: torch.Tensor  # the layout segment (softmax span) of each slot
 
     @property
     def dim(self) -> int:
@@ -44,6 +45,7 @@ class CondLayout:
             soft_pos=torch.as_tensor(data_pos - layout.n_tanh, dtype=torch.long),
             col_of=torch.tensor([j for j, w in enumerate(widths) for _ in range(w)]),
             widths=tuple(widths),
+            seg_of=layout.seg_id[torch.as_tensor(data_pos - layout.n_tanh, dtype=torch.long)],
         )
 
 
@@ -75,6 +77,7 @@ class ConditionalSampler:
         self.dim = cond.dim
         self.data_pos = cond.data_pos.to(device)
         self.soft_pos = cond.soft_pos.to(device)
+        self.seg_of = cond.seg_of.to(device)
         n = len(encoded)
         rows, counts, log_w = [], [], []
         start = 0
@@ -99,14 +102,17 @@ class ConditionalSampler:
     def _draw(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         g = draw_conditions(self.cdf, self.bounds, batch_size, self.encoded.device)
         cond = torch.zeros(batch_size, self.dim, device=self.encoded.device)
-        cond[torch.arange(batch_size, device=cond.device), g] = 1.0
-        return g, cond
+        return g, cond.scatter_(1, g.unsqueeze(1), 1.0)
 
     def sample_real(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rows holding the drawn values, drawn uniformly with replacement among them (so a
+        batch larger than the table is fine)."""
         g, cond = self._draw(batch_size)
-        offset = (torch.rand(batch_size, device=g.device) * self.counts[g]).long()
-        offset = torch.minimum(offset, self.counts[g] - 1)
-        return self.encoded[self.rows[self.row_start[g] + offset]], cond
+        counts = self.counts.index_select(0, g)
+        offset = (torch.rand(batch_size, device=g.device) * counts).long()
+        offset = torch.minimum(offset, counts - 1)
+        rows = self.rows.index_select(0, self.row_start.index_select(0, g) + offset)
+        return self.encoded.index_select(0, rows), cond
 
     def sample_condition(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         g, cond = self._draw(batch_size)
@@ -114,6 +120,8 @@ class ConditionalSampler:
 
     def condition_loss(self, raw: torch.Tensor, info: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of the generator's logits on the conditioned span."""
-        logp = self.layout.log_softmax(raw[:, self.layout.n_tanh :])
-        picked = logp.gather(1, self.soft_pos[info].unsqueeze(1))
-        return -picked.mean()
+        logits = raw[:, self.layout.n_tanh :]
+        picked = logits.gather(1, self.soft_pos.index_select(0, info).unsqueeze(1))
+        seg = self.seg_of.index_select(0, info).unsqueeze(1)
+        lse = self.layout.logsumexp(logits).gather(1, seg)
+        return (lse - picked).mean()

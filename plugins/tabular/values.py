@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["dtype_info", "from_json", "is_missing", "restore", "to_json"]
+__all__ = ["dtype_info", "from_json", "is_missing", "restore", "take_values", "to_json"]
 
 
 def is_missing(v: Any) -> bool:
@@ -89,3 +89,14 @@ def restore(values: np.ndarray, info: dict[str, Any], name: Any) -> pd.Series:
     if missing is not None and missing.any():
         obj[missing] = None
     return obj.astype(target)
+
+
+def take_values(table: pd.Series, idx: np.ndarray, name: Any) -> pd.Series:
+    """``table`` (distinct values, already restored) at positions ``idx``, as a new Series.
+
+    Restoring each distinct value once and then indexing is the same as restoring every row's
+    value, at the cost of one vectorized take.
+    """
+    if isinstance(table.dtype, np.dtype):  # numpy-backed (object, bool, int, float)
+        return pd.Series(table.to_numpy(copy=False).take(idx), name=name, copy=False)
+    return pd.Series(table.array.take(idx), name=name)

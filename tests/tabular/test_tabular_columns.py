@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+
 from tabgan.plugins.tabular import TabularAdapter, infer_metadata
 from tabgan.plugins.tabular.columns import ContinuousColumn, DiscreteColumn, IdColumn
 from tabgan.plugins.tabular.spans import Span, SpanLayout
@@ -155,20 +156,37 @@ def test_id_numeric_override() -> None:
     assert out.tolist() == [20, 21, 22] and out.dtype == np.int64
 
 
-def test_span_activation_vectorized_segments() -> None:
-    layout = SpanLayout([Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 2, "softmax")])
-    raw = torch.randn(64, 6) * 3
-    soft = layout.activate(raw)
-    assert torch.allclose(soft[:, 1:4].sum(1), torch.ones(64), atol=1e-5)
-    assert torch.allclose(soft[:, 4:6].sum(1), torch.ones(64), atol=1e-5)
-    assert torch.allclose(soft[:, 0], torch.tanh(raw[:, 0]))
-    hard = layout.activate(raw, hard=True)
+@pytest.mark.parametrize("group_by_width", [True, False])
+def test_span_activation_vectorized_segments(group_by_width: bool) -> None:
+    spans = [Span(0, 1, "tanh")] + [Span(s, w, "softmax") for s, w in ((1, 3), (4, 2), (6, 3))]
+    layout = SpanLayout(spans, group_by_width=group_by_width)
+    assert sorted(layout.order.tolist()) == list(range(9))
+    if group_by_width:  # the width-3 spans are adjacent: one (B, 2, 3) view
+        assert [(k, w) for _, k, w, _ in layout.groups] == [(1, 2), (2, 3)]
+
+    def natural(x: torch.Tensor) -> torch.Tensor:  # model order -> column order
+        return x[:, layout.model_pos]
+
+    raw = torch.randn(64, 9) * 3
+    soft = natural(layout.activate(raw))
+    for a, b in ((1, 4), (4, 6), (6, 9)):
+        assert torch.allclose(soft[:, a:b].sum(1), torch.ones(64), atol=1e-5)
+    assert torch.allclose(soft[:, 0], torch.tanh(natural(raw)[:, 0]))
+    hard = natural(layout.activate(raw, hard=True))
     assert set(hard[:, 1:].unique().tolist()) <= {0.0, 1.0}
-    assert (hard[:, 1:4].sum(1) == 1).all() and (hard[:, 4:6].sum(1) == 1).all()
+    for a, b in ((1, 4), (4, 6), (6, 9)):
+        assert (hard[:, a:b].sum(1) == 1).all()
     # Gumbel-max: hard samples follow softmax(raw) of each span
-    big = torch.tensor([[0.0, 0.0, float(np.log(3.0)), 0.0, 0.0, 0.0]]).repeat(20_000, 1)
-    freq = layout.activate(big, hard=True)[:, 1:4].mean(0)
+    big_nat = torch.tensor([[0.0, 0.0, float(np.log(3.0)), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    big = big_nat[:, layout.order].repeat(20_000, 1)
+    freq = natural(layout.activate(big, hard=True))[:, 1:4].mean(0)
     assert torch.allclose(freq, torch.tensor([0.2, 0.6, 0.2]), atol=0.02)
+    # codes and one_hot invert each other; segmented log-softmax / logsumexp agree
+    codes = layout.codes(raw[:, 1:])
+    assert torch.equal(layout.codes(layout.one_hot(codes)), codes)
+    lse = layout.logsumexp(raw[:, 1:])
+    assert torch.allclose(layout.log_softmax(raw[:, 1:]).exp(), layout.softmax(raw[:, 1:]))
+    assert torch.allclose(lse[:, 0], torch.logsumexp(raw[:, 1:][:, layout.seg_id == 0], 1))
     # gradients flow through the soft path
     raw.requires_grad_(True)
     layout.activate(raw)[:, 1].sum().backward()

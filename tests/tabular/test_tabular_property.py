@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tabgan.plugins.tabular import TabularAdapter
 
 from tabgan import GANSynthesizer
+from tabgan.plugins.tabular import TabularAdapter
 
 KINDS = ["float", "float_nan", "int", "Int64", "str", "str_nan", "bool", "category", "datetime"]
 
