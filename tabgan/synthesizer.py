@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +46,8 @@ ENGINE_DEFAULTS: dict[str, Any] = {
 
 # name -> (type check, lower bound, whether the bound is inclusive)
 _INT_PARAMS = {"epochs": 1, "batch_size": 1, "latent_dim": 1, "n_critic": 1, "pac": 1}
+#: With ``batch_size`` left to the default, small data get at least this many steps per epoch.
+MIN_STEPS_PER_EPOCH = 4
 _FLOAT_PARAMS = {
     "generator_lr": "positive",
     "discriminator_lr": "positive",
@@ -75,7 +78,9 @@ class GANSynthesizer(BaseEstimator):
     epochs : int, optional
         Passes over the data; one epoch is ``ceil(n_rows / batch_size)`` steps.
     batch_size : int, optional
-        Samples per step; must be a multiple of ``pac``.
+        Samples per step; must be a multiple of ``pac``. Left to the default, it shrinks for
+        data under ``4 * batch_size`` samples so that an epoch is at least 4 steps (the batch
+        used is ``config_.batch_size``).
     latent_dim : int, optional
         Size of the generator's noise input.
     loss : {"minimax", "wgan", "hinge", "lsgan", "rsgan"}, optional
@@ -335,16 +340,6 @@ class GANSynthesizer(BaseEstimator):
                     f"The checkpoint was trained with adapter {doc['adapter']['name']!r}, "
                     f"not {adapter.name!r}."
                 )
-            changed = {
-                k
-                for k, v in doc["training_config"].items()
-                if k not in ("epochs", "max_seconds") and _jsonable(getattr(config, k)) != v
-            }
-            if changed:
-                raise ValueError(
-                    "The checkpoint was trained with other settings: "
-                    + ", ".join(f"{k}={doc['training_config'][k]!r}" for k in sorted(changed))
-                )
             assert resume_folder is not None
             _restore_adapter(adapter, resume_folder, doc, tensors)
         else:
@@ -355,6 +350,9 @@ class GANSynthesizer(BaseEstimator):
         if len(encoded) == 0:
             raise ValueError("No training samples: the data is empty.")
         encoded = encoded.to(device=device, dtype=torch.float32)
+        config = self._fit_batch_to_data(config, len(encoded))
+        if checkpoint is not None:
+            _check_same_settings(checkpoint[0], config)
 
         self.adapter_ = adapter
         self.training_hashes_ = np.unique(self._hashes(X))
@@ -569,6 +567,19 @@ class GANSynthesizer(BaseEstimator):
             return list(self._history_cb.rows)
         return self.history_.to_dict("records") if hasattr(self, "history_") else []
 
+    def _fit_batch_to_data(self, config: TrainingConfig, n: int) -> TrainingConfig:
+        """Smaller batches for small data, so an epoch is at least a few steps.
+
+        Only when ``batch_size`` is left to the default: with fewer than
+        ``MIN_STEPS_PER_EPOCH * batch_size`` samples the batch becomes about
+        ``n / MIN_STEPS_PER_EPOCH`` (a multiple of ``pac``). A 344-row table with the tabular
+        default of 500 would otherwise train one step per epoch (300 steps in all).
+        """
+        if self.batch_size is not None or n >= MIN_STEPS_PER_EPOCH * config.batch_size:
+            return config
+        batch = max(config.pac, n // MIN_STEPS_PER_EPOCH // config.pac * config.pac)
+        return dataclasses.replace(config, batch_size=batch)
+
     def _write_folder(
         self, path: str | Path, doc: dict[str, Any], tensors: dict[str, torch.Tensor]
     ) -> Path:
@@ -690,3 +701,17 @@ def _restore_adapter(
     if load_files is not None:
         load_files(folder)
     adapter.set_state(doc["adapter"]["state"], ser.unprefixed("adapter", tensors))
+
+
+def _check_same_settings(doc: dict[str, Any], config: TrainingConfig) -> None:
+    """Refuse to resume a checkpoint under other training settings (epochs may grow)."""
+    changed = {
+        k
+        for k, v in doc["training_config"].items()
+        if k not in ("epochs", "max_seconds") and _jsonable(getattr(config, k)) != v
+    }
+    if changed:
+        raise ValueError(
+            "The checkpoint was trained with other settings: "
+            + ", ".join(f"{k}={doc['training_config'][k]!r}" for k in sorted(changed))
+        )

@@ -124,7 +124,7 @@ def test_save_load_identity(labelled_model, tmp_path):
 def test_paper_training_defaults_and_registry():
     assert get_adapter("audio") is AudioAdapter
     model = GANSynthesizer("audio", epochs=1, verbose=False, random_state=0)
-    x = np.random.default_rng(0).uniform(-1, 1, (64, 16384)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-1, 1, (256, 16384)).astype(np.float32)
     model.set_params(adapter=AudioAdapter(width=2)).fit(x)
     cfg = model.config_
     assert (cfg.loss, cfg.n_critic, cfg.gradient_penalty) == ("wgan", 5, 10.0)

@@ -151,19 +151,22 @@ def test_id_column_hex_ids_vectorized() -> None:
 
 
 def test_small_table_batch_larger_than_table() -> None:
-    """60 rows, default batch 500 (> rows): one step per epoch, each drawing 500 rows with
-    replacement within the drawn conditional values; training and sampling stay sound."""
+    """60 rows with the default batch of 500: the batch shrinks to 10 (a multiple of pac,
+    about rows / 4), so an epoch is 6 steps; a batch the user sets larger than the table is
+    kept (rows drawn with replacement). Training and sampling stay sound either way."""
     df = _frame(60, seed=3)
     gan = GANSynthesizer(adapter="tabular", epochs=3, verbose=False, random_state=0)
     gan.fit(df)
-    assert gan.config_.batch_size == 500 and gan.n_steps_ == 3
+    assert gan.config_.batch_size == 10 and gan.n_steps_ == 3 * 6
     assert np.isfinite(gan.history_[["d_loss", "g_loss"]].to_numpy()).all()
     out = gan.sample(200)
     assert len(out) == 200 and out.dtypes.to_dict() == df.dtypes.to_dict()
     assert set(out["cat"]) <= set(df["cat"]) and out["int"].between(0, 49).all()
     forced = gan.sample(30, {"cat": "d"})
     assert (forced["cat"] == "d").all()
-    # a batch that is a multiple of pac and no larger than the table also works
+    big = GANSynthesizer(adapter="tabular", epochs=2, batch_size=500, verbose=False).fit(df)
+    assert big.config_.batch_size == 500 and big.n_steps_ == 2
+    assert np.isfinite(big.history_[["d_loss", "g_loss"]].to_numpy()).all()
     capped = GANSynthesizer(adapter="tabular", epochs=2, batch_size=60, verbose=False)
     assert capped.fit(df).n_steps_ == 2
 

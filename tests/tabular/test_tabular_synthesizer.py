@@ -56,7 +56,7 @@ def test_sample_same_columns_dtypes(fitted) -> None:
 
 def test_default_adapter_and_training_defaults() -> None:
     gan = GANSynthesizer(adapter="tabular", epochs=1, verbose=False, random_state=0)
-    gan.fit(_frame(60))  # batch 500 > 60 rows: the sampler draws with replacement
+    gan.fit(_frame(2000))
     cfg = gan.config_
     assert (cfg.loss, cfg.batch_size, cfg.pac, cfg.latent_dim) == ("wgan", 500, 10, 128)
     assert cfg.gradient_penalty == 10.0 and cfg.betas == (0.5, 0.9)
