@@ -32,6 +32,18 @@ TANH, SOFTMAX = "tanh", "softmax"
 
 
 # -- continuous -------------------------------------------------------------------------------
+def _decimals(v: np.ndarray, most: int = 6) -> int | None:
+    """The fewest decimals (1 to ``most``) that every value has, else None.
+
+    A value counts as having ``d`` decimals when it is within a thousandth of the ``10**-d``
+    grid, so float32 storage noise (39.1 as 39.099998...) does not hide the precision.
+    """
+    for d in range(1, most + 1):
+        if np.all(np.abs(v - np.round(v, d)) <= 10.0 ** -(d + 3)):
+            return d
+    return None
+
+
 class ContinuousColumn:
     """Mode-specific normalization of a numerical or datetime column.
 
@@ -81,6 +93,7 @@ class ContinuousColumn:
         v = x[~nan]
         self.min_, self.max_ = float(v.min()), float(v.max())
         self.integral_ = bool(self.is_datetime_ or np.all(v == np.round(v)))
+        self.decimals_ = None if self.integral_ else _decimals(v)
         center, scale = float(v.mean()), float(v.std())
         scale = scale if scale > 0 else 1.0
         sub = v if len(v) <= self.max_fit_rows else rng.choice(v, self.max_fit_rows, replace=False)
@@ -163,6 +176,8 @@ class ContinuousColumn:
             np.clip(x, self.min_, self.max_, out=x)
         if self.integral_:
             np.round(x, out=x)
+        elif self.decimals_ is not None:
+            np.round(x, self.decimals_, out=x)
         if nan is None:
             nan = np.zeros(len(x), bool)
         return self._restore(x, nan, name)
@@ -212,6 +227,7 @@ class ContinuousColumn:
             "min": self.min_,
             "max": self.max_,
             "integral": self.integral_,
+            "decimals": self.decimals_,
         }
         return cfg, {"means": self.means_, "stds": self.stds_, "weights": self.weights_}
 
@@ -223,6 +239,7 @@ class ContinuousColumn:
         col.has_nan_ = bool(cfg["has_nan"])
         col.min_, col.max_ = float(cfg["min"]), float(cfg["max"])
         col.integral_ = bool(cfg["integral"])
+        col.decimals_ = cfg.get("decimals")
         col.means_ = np.asarray(arrays["means"], np.float64)
         col.stds_ = np.asarray(arrays["stds"], np.float64)
         col.weights_ = np.asarray(arrays["weights"], np.float64)

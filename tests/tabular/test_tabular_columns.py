@@ -233,3 +233,21 @@ def test_encode_rejects_other_columns_and_unseen_values() -> None:
         ad.encode(df[["a"]])
     with pytest.raises(ValueError, match="'b': value 'q' was never seen"):
         ad.encode(pd.DataFrame({"a": [1.0], "b": ["q"]}))
+
+
+def test_continuous_column_keeps_the_training_precision() -> None:
+    """Values recorded to 1 or 2 decimals come back with that many; full floats are untouched."""
+    rng = np.random.default_rng(0)
+    one = pd.Series(np.round(rng.normal(40, 5, 500), 1))
+    two32 = pd.Series(np.round(rng.normal(3, 1, 500), 2).astype(np.float32))
+    full = pd.Series(rng.normal(0, 1, 500))
+    for s, decimals in ((one, 1), (two32, 2), (full, None)):
+        col = ContinuousColumn().fit(s, rng)
+        assert col.decimals_ == decimals
+        k = len(col.means_)
+        out = col.decode_parts(rng.uniform(-1, 1, 200), rng.integers(0, k, 200), None, "x")
+        values = out.to_numpy(np.float64)
+        if decimals is None:
+            assert (values != np.round(values, 6)).any()
+        else:
+            assert np.all(np.abs(values - np.round(values, decimals)) < 1e-5)
