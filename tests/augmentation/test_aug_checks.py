@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
-from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
 from tabgan import GANSynthesizer
@@ -30,8 +30,15 @@ def expected_failed_checks(estimator) -> dict[str, str]:
 
 ESTIMATORS = [
     GANOverSampler(tiny_gan(), random_state=0),
+    # A full-depth tree still predicts every training row's class when a one-epoch GAN adds
+    # noise rows; with LogisticRegression, imblearn's encoded-labels check (random iris draw,
+    # a 20-row class) failed for some global RNG states: a sample-quality effect, not the API.
     GANAugmentedEstimator(
-        LogisticRegression(), tiny_gan(), n_synthetic=0.5, random_state=0, min_class_samples=1
+        DecisionTreeClassifier(random_state=0),
+        tiny_gan(),
+        n_synthetic=0.5,
+        random_state=0,
+        min_class_samples=1,
     ),
 ]
 
