@@ -55,12 +55,11 @@ class TabularAdapter(BaseAdapter):
 
     Notes
     -----
-    Small tables: the default ``batch_size`` (500) may exceed the number of rows. Training
-    still works: an epoch is then one step, and each step draws ``batch_size`` real rows with
-    replacement among the rows holding the drawn conditional values, so a row appears several
-    times per batch (and within a PacGAN pack). For tables of a few hundred rows or fewer,
-    passing ``batch_size`` = the row count rounded down to a multiple of ``pac`` (10) gives
-    one pass over the data per step instead.
+    Small tables: with ``batch_size`` left to the default (500), a table under 2,000 rows
+    trains with a batch of about rows / 4 (a multiple of ``pac``), so an epoch is at least 4
+    steps (see :class:`~tabgan.GANSynthesizer`). A ``batch_size`` you set larger than the table
+    is kept: each step then draws that many real rows with replacement among the rows holding
+    the drawn conditional values.
 
     Sampling runs a folded copy of the generator (BatchNorm merged into the linear layers,
     the one-hot conditional vector as a row lookup; :meth:`Generator.infer`) and returns
