@@ -161,6 +161,9 @@ def flatten_optimizer(
     return {"param_groups": sd["param_groups"], "scalars": scalars}, tensors
 
 
+_IMPLEMENTATION_KEYS = ("fused", "foreach", "capturable", "differentiable")
+
+
 def unflatten_optimizer(
     optimizer: torch.optim.Optimizer,
     prefix: str,
@@ -175,4 +178,10 @@ def unflatten_optimizer(
         state.setdefault(int(idx), {})[key] = value
     for idx, values in structure.get("scalars", {}).items():
         state.setdefault(int(idx), {}).update(values)
-    optimizer.load_state_dict({"state": state, "param_groups": structure["param_groups"]})
+    # Implementation switches (fused, foreach, ...) are this machine's choice, not the
+    # checkpoint's: a run saved with the fused CPU kernel resumes where there is none.
+    groups = [
+        {**saved, **{k: now[k] for k in _IMPLEMENTATION_KEYS if k in now}}
+        for saved, now in zip(structure["param_groups"], optimizer.param_groups, strict=True)
+    ]
+    optimizer.load_state_dict({"state": state, "param_groups": groups})

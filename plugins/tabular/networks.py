@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["Discriminator", "Generator", "NetConfig"]
@@ -57,8 +58,34 @@ class Generator(nn.Module):
         self.head = nn.Linear(dim, cfg.data_dim)
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        """``head(body([z | cond]))``, computed without materializing the concatenations.
+
+        Every layer's input is ``[h_{i-1}, ..., h_0, x]`` with ``x = [z | cond]``. ``x`` needs
+        no gradient, so its products for all layers are one matrix product, and the backward
+        pass computes input gradients only for the hidden blocks (the concatenated form
+        computes them for ``x``'s columns of every layer too, then drops them).
+        """
         x = z if cond is None else torch.cat([z, cond], dim=1)
-        return self.head(self.body(x))
+        if x.requires_grad:  # a caller differentiating w.r.t. the input: the plain form
+            return self.head(self.body(x))
+        d = x.shape[1]
+        blocks = self._blocks()
+        layers = [blk.fc for blk in blocks] + [self.head]
+        base = F.linear(
+            x,
+            torch.cat([fc.weight[:, -d:] for fc in layers]),
+            torch.cat([fc.bias for fc in layers]),
+        ).split([fc.out_features for fc in layers], dim=1)
+        hs: list[torch.Tensor] = []  # newest first, the order of the concatenations
+        for blk, pre in zip(blocks, base, strict=False):
+            if hs:
+                h = hs[0] if len(hs) == 1 else torch.cat(hs, dim=1)
+                pre = torch.addmm(pre, h, blk.fc.weight[:, :-d].t())
+            hs.insert(0, blk.relu(blk.bn(pre)))
+        if not hs:
+            return base[-1]
+        h = hs[0] if len(hs) == 1 else torch.cat(hs, dim=1)
+        return torch.addmm(base[-1], h, self.head.weight[:, :-d].t())
 
     # -- fast inference -----------------------------------------------------------------------
     def _state_key(self) -> tuple[tuple[int, int, int], ...]:

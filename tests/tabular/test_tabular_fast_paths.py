@@ -78,6 +78,30 @@ def test_generator_infer_matches_forward(dims: tuple[int, ...]) -> None:
     assert not g.train().can_infer()
 
 
+@pytest.mark.parametrize("dims", [(16, 24), (16,), (12, 8, 4), ()])
+@pytest.mark.parametrize("cond_dim", [0, 5])
+def test_generator_forward_is_the_concatenated_network(dims, cond_dim) -> None:
+    """forward() skips the concatenations; values, gradients and BatchNorm statistics must
+    be those of ``head(body([z | cond]))``."""
+    torch.manual_seed(0)
+    a = Generator(8, NetConfig(data_dim=9, cond_dim=cond_dim, generator_dims=dims))
+    b = Generator(8, NetConfig(data_dim=9, cond_dim=cond_dim, generator_dims=dims))
+    b.load_state_dict(a.state_dict())
+    z = torch.randn(40, 8)
+    cond = torch.eye(cond_dim)[torch.randint(0, cond_dim, (40,))] if cond_dim else None
+    x = z if cond is None else torch.cat([z, cond], 1)
+    out_a, out_b = a(z, cond), b.head(b.body(x))
+    torch.testing.assert_close(out_a, out_b, rtol=1e-5, atol=1e-5)
+    (out_a * torch.arange(9.0)).sum().backward()
+    (out_b * torch.arange(9.0)).sum().backward()
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-4, atol=1e-4, msg=name)
+    for ba, bb in zip(a.buffers(), b.buffers(), strict=True):
+        torch.testing.assert_close(ba, bb)
+    a.eval(), b.eval()
+    torch.testing.assert_close(a(z, cond), b.head(b.body(x)), rtol=1e-5, atol=1e-5)
+
+
 def test_generator_infer_without_cond() -> None:
     g = _trained_generator(0)
     z = torch.randn(30, 8)
