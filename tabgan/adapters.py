@@ -121,6 +121,9 @@ class BaseAdapter(BaseEstimator):
     ``save_files(folder) -> list[str]`` writes fitted state that belongs in files of its own
     (e.g. a tokenizer) into the model folder and returns their relative paths (their checksums
     are recorded); ``load_files(folder)`` reads them back before ``set_state`` is called.
+    ``sampling_batch_size`` (an int attribute or property of the fitted adapter): samples per
+    generator pass in ``sample`` when the caller gives none (default: the training batch
+    size, at least 1024).
     """
 
     name: ClassVar[str] = ""

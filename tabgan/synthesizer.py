@@ -469,7 +469,11 @@ class GANSynthesizer(BaseEstimator):
         sample_params: dict[str, Any],
     ) -> Any:
         adapter, generator, device = self.adapter_, self.generator_, self.device_
-        chunk = int(batch_size or max(self.config_.batch_size, 1024))
+        chunk = int(
+            batch_size
+            or getattr(adapter, "sampling_batch_size", None)
+            or max(self.config_.batch_size, 1024)
+        )
         was_training = generator.training
         generator.eval()
         try:

@@ -147,6 +147,28 @@ def test_sampling_is_deterministic(fitted) -> None:
     assert not a.equals(c)
 
 
+def test_sampling_passes_follow_the_adapter_batch_size(fitted, monkeypatch) -> None:
+    _, gan = fitted
+    adapter = gan.adapter_
+    assert adapter.sampling_batch_size == 8192  # a narrow table: the cap
+    sizes: list[int] = []
+    real = type(adapter).generate
+
+    def spy(self, generator, z, cond, **kw):
+        sizes.append(len(z))
+        return real(self, generator, z, cond, **kw)
+
+    monkeypatch.setattr(type(adapter), "generate", spy)
+    gan.sample(10_000)
+    assert sizes == [8192, 1808]
+    sizes.clear()
+    gan.sample(2_500, batch_size=1000)
+    assert sizes == [1000, 1000, 500]
+    wide = TabularAdapter()
+    wide.layout_ = type("L", (), {"width": 10_000})()
+    assert wide.sampling_batch_size == 1024
+
+
 def test_layout_grouped_by_width_and_legacy_states(fitted) -> None:
     df, gan = fitted
     ad = gan.adapter_
