@@ -239,18 +239,15 @@ class GANTrainer:
     def train_step(self) -> dict[str, Tensor]:
         """``n_critic`` critic updates, then one generator update.
 
-        The generator's batch is generated once, first: the last critic update judges it
-        (detached) and the generator update then backpropagates through it. The generator's
-        weights do not change in between, so this is the same game as generating a second
-        batch for the critic, for one generator pass less (the DCGAN recipe).
+        The last critic update judges the generator update's batch (detached) and the
+        generator update then backpropagates through it. The generator's weights do not change
+        in between, so this is the same game as generating a second batch for the critic, for
+        one generator pass less (the DCGAN recipe).
         """
-        logs: dict[str, Tensor] = {}
+        for _ in range(self.config.n_critic - 1):
+            self.discriminator_step()
         batch = self._fake_batch()
-        for i in range(self.config.n_critic):
-            if i == self.config.n_critic - 1:
-                logs = self.discriminator_step(batch[1], batch[2])
-            else:
-                logs = self.discriminator_step()
+        logs = self.discriminator_step(batch[1], batch[2])
         logs.update(self.generator_step(batch))
         self.step += 1
         if self.on_generator_step is not None:
