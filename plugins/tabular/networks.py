@@ -60,14 +60,12 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         """``head(body([z | cond]))``, computed without materializing the concatenations.
 
-        Every layer's input is ``[h_{i-1}, ..., h_0, x]`` with ``x = [z | cond]``. ``x`` needs
-        no gradient, so its products for all layers are one matrix product, and the backward
-        pass computes input gradients only for the hidden blocks (the concatenated form
-        computes them for ``x``'s columns of every layer too, then drops them).
+        Every layer's input is ``[h_{i-1}, ..., h_0, x]`` with ``x = [z | cond]``. ``x``'s
+        products for all layers are one matrix product, and the backward pass computes input
+        gradients for the hidden blocks only (plus ``x`` when it requires them; the
+        concatenated form computes them for ``x``'s columns of every layer, then drops them).
         """
         x = z if cond is None else torch.cat([z, cond], dim=1)
-        if x.requires_grad:  # a caller differentiating w.r.t. the input: the plain form
-            return self.head(self.body(x))
         d = x.shape[1]
         blocks = self._blocks()
         layers = [blk.fc for blk in blocks] + [self.head]

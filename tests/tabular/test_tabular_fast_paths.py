@@ -90,10 +90,13 @@ def test_generator_forward_is_the_concatenated_network(dims, cond_dim) -> None:
     z = torch.randn(40, 8)
     cond = torch.eye(cond_dim)[torch.randint(0, cond_dim, (40,))] if cond_dim else None
     x = z if cond is None else torch.cat([z, cond], 1)
-    out_a, out_b = a(z, cond), b.head(b.body(x))
+    z_a = z.clone().requires_grad_(True)  # input gradients too (e.g. for a latent search)
+    x_b = x.clone().requires_grad_(True)
+    out_a, out_b = a(z_a, cond), b.head(b.body(x_b))
     torch.testing.assert_close(out_a, out_b, rtol=1e-5, atol=1e-5)
     (out_a * torch.arange(9.0)).sum().backward()
     (out_b * torch.arange(9.0)).sum().backward()
+    torch.testing.assert_close(z_a.grad, x_b.grad[:, :8], rtol=1e-4, atol=1e-4)
     for (name, pa), pb in zip(a.named_parameters(), b.parameters(), strict=True):
         torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-4, atol=1e-4, msg=name)
     for ba, bb in zip(a.buffers(), b.buffers(), strict=True):
