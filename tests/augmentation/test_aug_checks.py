@@ -48,7 +48,18 @@ def test_aug_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-@imblearn_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def listed(decorator: pytest.MarkDecorator) -> pytest.MarkDecorator:
+    """The same ``parametrize`` mark with its argument values in a list.
+
+    imbalanced-learn's ``parametrize_with_checks`` hands pytest a generator, which pytest 9.2
+    deprecates (``PytestRemovedIn10Warning``, an error under our ``filterwarnings``).
+    """
+    mark = decorator.mark
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
+
+
+@listed(imblearn_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks))
 def test_aug_imblearn_compatible(estimator, check):
     check(estimator)
 
