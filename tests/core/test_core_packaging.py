@@ -74,10 +74,45 @@ def test_wheel_holds_plugins_under_tabgan_and_no_top_level_plugins(wheel):
     assert "Name: tabgan-engine" in text
 
 
+def _isolated_env(env: Path) -> str:
+    """A venv of this interpreter's base that sees this interpreter's packages but not its tabgan.
+
+    ``venv.create(system_site_packages=True)`` would give the *base* interpreter's
+    site-packages, not ours, so inside a venv or a conda env torch would be missing. Instead
+    the new venv gets a ``.pth`` line per site-packages folder of the running interpreter: the
+    folders join ``sys.path`` after the venv's own, and their ``.pth`` files (the editable
+    install's finder among them) are not run, so only the wheel provides ``tabgan``.
+    """
+    venv.create(env, system_site_packages=False, with_pip=False)
+    python = env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = [
+        p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()
+    ]
+    (Path(site_dir) / "outer_site_packages.pth").write_text("\n".join(ours) + "\n")
+    return str(python)
+
+
+def test_isolated_env_sees_our_packages_but_not_our_tabgan(tmp_path):
+    python = _isolated_env(tmp_path / "venv")
+    done = subprocess.run(
+        [python, "-c", "import importlib.util as u, numpy; print(u.find_spec('tabgan'))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"
+
+
 def test_wheel_installs_into_a_fresh_venv(wheel, tmp_path):
     env = tmp_path / "venv"
-    venv.create(env, system_site_packages=True, with_pip=False)
-    python = str(env / "bin" / "python")
+    python = _isolated_env(env)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-q", str(wheel)],
         check=True,
