@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,10 @@ class ProgressBar(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` checks.
 
+    Its state (``best``, ``bad_checks``, ``stopped_at``) is reset when training begins, so one
+    object serves several fits (a refit, a grid search) and each trains as a fresh one would;
+    after a fit it describes that fit. A run resumed from a checkpoint starts it afresh.
+
     Parameters
     ----------
     monitor : callable
@@ -85,6 +90,15 @@ class EarlyStopping(Callback):
         Check every ``every`` epochs.
     min_delta : float
         The smallest decrease that counts as an improvement.
+
+    Attributes
+    ----------
+    best : float
+        The lowest value seen in this fit.
+    bad_checks : int
+        Checks since the last improvement.
+    stopped_at : int or None
+        The step at which it stopped this fit's training (``None``: it did not).
     """
 
     def __init__(
@@ -98,9 +112,15 @@ class EarlyStopping(Callback):
         self.patience = patience
         self.every = every
         self.min_delta = min_delta
+        self._reset()
+
+    def _reset(self) -> None:
         self.best = math.inf
         self.bad_checks = 0
         self.stopped_at: int | None = None
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        self._reset()
 
     def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
         epoch = round(trainer.epoch)
@@ -127,15 +147,44 @@ class EarlyStopping(Callback):
 class Checkpoint(Callback):
     """Every ``every`` epochs, write a resumable checkpoint into ``dirname``.
 
-    The synthesizer sets ``save_fn``; the folder holds the latest checkpoint (safetensors + JSON).
+    The folder holds the latest checkpoint (safetensors + JSON), written for the run in progress
+    by ``trainer.save_checkpoint`` (set by the :class:`~tabgan.GANSynthesizer` running the fit);
+    ``GANSynthesizer(...).fit(X, resume_from=dirname)`` continues it. Pass one in
+    ``callbacks=`` for a schedule or folder of your own (``checkpoint_dir=`` is the same with
+    ``every=checkpoint_every``); one object may serve several fits, each writing its own run.
+
+    A checkpoint holds the critic and the optimizer states as well as the generator: keep it as
+    private as the training data.
+
+    Parameters
+    ----------
+    dirname : str or Path
+    every : int, default=1
+
+    Attributes
+    ----------
+    save_fn : callable or None
+        ``save_fn(dirname)`` writes the checkpoint instead of ``trainer.save_checkpoint``.
     """
 
     def __init__(self, dirname: str | Path, every: int = 1) -> None:
-        self.dirname = Path(dirname)
-        self.every = every
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"`every` must be an int >= 1, got {every!r}.")
+        self.dirname: Path = Path(dirname)
+        self.every: int = int(every)
         self.save_fn: Callable[[Path], Any] | None = None
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        if self.save_fn is None and trainer.checkpoint_writer is None:
+            raise RuntimeError(
+                f"Checkpoint({str(self.dirname)!r}): this training run has no checkpoint writer; "
+                "checkpoints are written for runs of GANSynthesizer.fit (or set `save_fn`)."
+            )
 
     def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
         epoch_done = trainer.step % trainer.steps_per_epoch == 0
-        if self.save_fn is not None and epoch_done and round(trainer.epoch) % self.every == 0:
-            self.save_fn(self.dirname)
+        if epoch_done and round(trainer.epoch) % self.every == 0:
+            if self.save_fn is not None:
+                self.save_fn(self.dirname)
+            else:
+                trainer.save_checkpoint(self.dirname)

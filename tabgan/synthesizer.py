@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from . import serialization as ser
 from .adapters import get_adapter, resolve_adapter
 from .callbacks import Callback, Checkpoint, History, ProgressBar
 from .losses import get_loss
-from .memorization import concat_samples, row_hashes, take_samples
+from .memorization import RowKey, concat_samples, take_samples
 from .plotting import plot_history
 from .training import GANTrainer, TrainingConfig, steps_per_epoch
 from .utils import (
@@ -30,6 +31,9 @@ from .utils import (
 )
 
 __all__ = ["ENGINE_DEFAULTS", "GANSynthesizer"]
+
+#: Attributes that never leave the process: not pickled (nor deep-copied), never saved.
+_PROCESS_ONLY = ("training_hashes_", "_copy_key", "_trainer")
 
 #: Used where neither the user nor the adapter's ``training_defaults`` set a value.
 ENGINE_DEFAULTS: dict[str, Any] = {
@@ -119,9 +123,11 @@ class GANSynthesizer(BaseEstimator):
     verbose : bool, default=True
         Show a progress bar with the current losses.
     callbacks : list of Callback, optional
-        Extra training callbacks (e.g. :class:`~tabgan.callbacks.EarlyStopping`).
+        Extra training callbacks (e.g. :class:`~tabgan.callbacks.EarlyStopping`, or a
+        :class:`~tabgan.callbacks.Checkpoint` of your own).
     checkpoint_dir : str or Path, optional
-        Write a resumable checkpoint there every ``checkpoint_every`` epochs.
+        Write a resumable checkpoint there every ``checkpoint_every`` epochs. A checkpoint holds
+        the critic and the optimizer states too: keep it as private as the training data.
     checkpoint_every : int, default=1
 
     Attributes
@@ -130,17 +136,31 @@ class GANSynthesizer(BaseEstimator):
     generator_ : torch.nn.Module
         The network used for sampling (the EMA copy when ``ema_decay > 0``).
     discriminator_ : torch.nn.Module or None
-        ``None`` after :meth:`load`.
+        The trained critic, for inspection (sampling does not use it; :meth:`save` does not
+        write it). ``None`` after :meth:`load`.
     config_ : TrainingConfig
     history_ : pandas.DataFrame
         One row per epoch: epoch, step, seconds and the mean losses.
     n_steps_ : int
     device_ : torch.device
     training_hashes_ : numpy.ndarray of uint64
-        Hashes of the distinct training rows, for ``sample(..., drop_copies=True)``.
+        Hashes of the distinct training rows (or of the rows given to
+        :meth:`set_copy_reference`), for ``sample(..., drop_copies=True)``. They identify the
+        rows, so they stay in this process: neither :meth:`save` nor pickling (nor
+        ``copy.deepcopy``) keeps them.
+
+    Notes
+    -----
+    After ``fit`` the estimator keeps what sampling and saving need (the adapter, the sampling
+    generator, the critic, the settings and the loss history); the training data, the
+    optimizers and the live training state are dropped. A model file holds no information
+    about individual training rows beyond what the adapter's state holds (for ``tabular``:
+    each numeric column's range, the categories and their counts; for ``text``: the tokenizer
+    trained on the texts).
     """
 
     discriminator_: torch.nn.Module | None
+    training_hashes_: np.ndarray
 
     def __init__(
         self,
@@ -311,8 +331,11 @@ class GANSynthesizer(BaseEstimator):
         X : data for the adapter (a DataFrame for ``tabular``, an array for ``vector``, ...)
         y : ignored unless the adapter takes labels (passed on as ``y``).
         resume_from : path, optional
-            A checkpoint folder written by ``checkpoint_dir``: training continues from its step
-            to ``epochs`` and ends with the same weights as an uninterrupted run.
+            A checkpoint folder written by ``checkpoint_dir`` or a ``Checkpoint`` callback:
+            training continues from its step to ``epochs`` and ends with the same weights as an
+            uninterrupted run. Pass the data (and labels) of the interrupted run: the adapter's
+            state comes from the checkpoint, per-sample inputs such as labels from the call
+            (through the adapter's optional ``resume(X, **fit_params)``).
         **fit_params : passed to the adapter's ``fit`` (e.g. ``metadata=`` for ``tabular``).
 
         Returns
@@ -342,6 +365,9 @@ class GANSynthesizer(BaseEstimator):
                 )
             assert resume_folder is not None
             _restore_adapter(adapter, resume_folder, doc, tensors)
+            resume = getattr(adapter, "resume", None)
+            if resume is not None:  # per-sample training inputs, e.g. labels
+                resume(X, **fit_params)
         else:
             adapter.fit(X, rng=np.random.default_rng(derive_seed(seed, 1)), **fit_params)
         encoded = adapter.encode(X)
@@ -355,7 +381,7 @@ class GANSynthesizer(BaseEstimator):
             _check_same_settings(checkpoint[0], config)
 
         self.adapter_ = adapter
-        self.training_hashes_ = np.unique(self._hashes(X))
+        self._set_copy_reference(X)
         self.config_ = config
         self.seed_ = seed
         self.device_ = device
@@ -381,18 +407,25 @@ class GANSynthesizer(BaseEstimator):
                 adapter.pretrain(trainer.generator, encoded, device=device, verbose=self.verbose)
                 if trainer.ema is not None:
                     trainer.ema.module.load_state_dict(trainer.generator.state_dict())
-            self._trainer = trainer
+            trainer.checkpoint_writer = functools.partial(
+                self._write_checkpoint, trainer=trainer, history=history
+            )
             callbacks: list[Callback] = [history]
             if self.verbose:
                 callbacks.append(ProgressBar(f"tabgan[{adapter.name}]"))
             callbacks.extend(self.callbacks or [])
             if self.checkpoint_dir is not None:
-                ckpt = Checkpoint(self.checkpoint_dir, self.checkpoint_every)
-                ckpt.save_fn = lambda path: self.save_checkpoint(path)
-                callbacks.append(ckpt)
-            self._history_cb = history
-            with local_torch_rng(None, device, state=rng_state):
-                trainer.fit(callbacks)
+                callbacks.append(Checkpoint(self.checkpoint_dir, self.checkpoint_every))
+            self._trainer = trainer  # for save_checkpoint() during the run only
+            try:
+                with local_torch_rng(None, device, state=rng_state):
+                    trainer.fit(callbacks)
+            finally:
+                del self._trainer
+        # keep the networks, drop the rest of the run: the sampler holds the encoded data,
+        # and the last step's gradients come from a training batch
+        for net in (trainer.generator, trainer.discriminator):
+            net.zero_grad(set_to_none=True)
         self.generator_ = trainer.sampling_generator()
         self.discriminator_ = trainer.discriminator
         self.n_steps_ = trainer.step
@@ -439,10 +472,15 @@ class GANSynthesizer(BaseEstimator):
             Seed for this call. By default successive calls give different samples, in a
             sequence fixed by the estimator's ``random_state``.
         drop_copies : bool, default=False
-            Memorization guard: replace every generated row identical to a training row
-            (compared by 64-bit hash; the model keeps only hashes) with a fresh one, so
-            exactly ``n`` rows come back. Raises ``RuntimeError`` when copies keep coming back
-            (e.g. a table of a few categorical columns whose every combination was seen).
+            Memorization guard: replace every generated row identical to a training row with
+            a fresh one, so exactly ``n`` rows come back. Identical means what
+            :func:`tabgan.evaluation.evaluate` counts as an exact copy
+            (:mod:`tabgan.memorization`); rows are compared by 64-bit hash, and the estimator
+            keeps only hashes, in memory. After ``fit`` the training rows are the reference;
+            a model from :meth:`load` or from a pickle has none (its file carries nothing
+            about the training rows): call :meth:`set_copy_reference` with them first, else
+            ``ValueError``. Raises ``RuntimeError`` when copies keep coming back (e.g. a
+            table of a few categorical columns whose every combination was seen).
         **sample_params : passed to the adapter's ``generate`` (e.g. ``temperature`` for text).
         """
         check_is_fitted(self, "generator_")
@@ -450,6 +488,8 @@ class GANSynthesizer(BaseEstimator):
             raise TypeError(f"`n` must be an int, got {type(n).__name__} {n!r}.")
         if n < 1:
             raise ValueError(f"`n` must be >= 1, got {n}.")
+        if drop_copies:
+            self._copy_reference()  # no reference: fail before generating
         if random_state is None:
             seed = derive_seed(self.seed_, 3, self._sample_calls)
             self._sample_calls += 1
@@ -492,9 +532,46 @@ class GANSynthesizer(BaseEstimator):
             generator.train(was_training)
         return adapter.decode(x, rng=np.random.default_rng(derive_seed(seed, 4)))
 
-    def _hashes(self, data: Any) -> np.ndarray:
+    def set_copy_reference(self, data: Any) -> GANSynthesizer:
+        """Give the memorization guard the rows that samples must not copy.
+
+        ``fit`` does this with the training data. A model read by :meth:`load` (or unpickled)
+        has no reference, because neither a model file nor a pickle carries information about
+        individual training rows: pass the training data here (in the form ``fit`` takes)
+        before ``sample(..., drop_copies=True)``. Only hashes of the rows are kept, in memory.
+
+        Parameters
+        ----------
+        data : the training data, as for ``fit`` (for ``tabular``: the DataFrame)
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "generator_")
+        self._set_copy_reference(data)
+        return self
+
+    def _set_copy_reference(self, data: Any) -> None:
+        view = self._copy_view(data)
+        key = RowKey().fit([view])
+        self._copy_key = key
+        self.training_hashes_ = np.unique(key.hashes(view))
+
+    def _copy_view(self, data: Any) -> Any:
         view = getattr(self.adapter_, "hashable_view", None)
-        return row_hashes(view(data) if view is not None else data)
+        return view(data) if view is not None else data
+
+    def _copy_reference(self) -> tuple[RowKey, np.ndarray]:
+        """The key that hashes rows and the hashes of the reference rows."""
+        key = getattr(self, "_copy_key", None)
+        if key is None or not hasattr(self, "training_hashes_"):
+            raise ValueError(
+                "drop_copies=True compares samples with the training rows, and this model has "
+                "none: a model read by load() or unpickled carries no information about its "
+                "training rows. Call set_copy_reference(training_data) first."
+            )
+        return key, self.training_hashes_
 
     def _replace_copies(
         self,
@@ -506,11 +583,11 @@ class GANSynthesizer(BaseEstimator):
         sample_params: dict[str, Any],
         max_rounds: int = 20,
     ) -> Any:
-        known = self.training_hashes_
+        key, known = self._copy_reference()
         positions = np.arange(n)
         parts, part_positions = [], []
         for attempt in range(max_rounds + 1):
-            copied = np.isin(self._hashes(out), known)
+            copied = np.isin(key.hashes(self._copy_view(out)), known)
             parts.append(take_samples(out, np.flatnonzero(~copied)))
             part_positions.append(positions[~copied])
             if not copied.any():
@@ -536,7 +613,17 @@ class GANSynthesizer(BaseEstimator):
         )
 
     # -- saving -------------------------------------------------------------------------------
-    def _base_doc(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def __getstate__(self) -> dict[str, Any]:
+        """The pickled state: all but the copy guard's row hashes (and a run in progress)."""
+        state = dict(super().__getstate__())
+        for name in _PROCESS_ONLY:
+            state.pop(name, None)
+        return state
+
+    def _base_doc(
+        self, history: list[dict[str, float]], n_steps: int
+    ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """What a model file and a checkpoint share: settings, adapter state, history."""
         adapter = self.adapter_
         a_config, a_tensors = adapter.get_state()
         params = {}
@@ -559,17 +646,10 @@ class GANSynthesizer(BaseEstimator):
             "training_config": _jsonable(self.config_.to_dict()),
             "seed": self.seed_,
             "sample_calls": self._sample_calls,
-            "history": self._history_rows(),
-            "n_steps": self.n_steps_ if hasattr(self, "n_steps_") else self._trainer.step,
+            "history": history,
+            "n_steps": n_steps,
         }
-        tensors = ser.prefixed("adapter", a_tensors)
-        tensors["training_hashes"] = torch.from_numpy(self.training_hashes_.view(np.int64))
-        return doc, tensors
-
-    def _history_rows(self) -> list[dict[str, float]]:
-        if hasattr(self, "_history_cb"):
-            return list(self._history_cb.rows)
-        return self.history_.to_dict("records") if hasattr(self, "history_") else []
+        return doc, ser.prefixed("adapter", a_tensors)
 
     def _fit_batch_to_data(self, config: TrainingConfig, n: int) -> TrainingConfig:
         """Smaller batches for small data, so an epoch is at least a few steps.
@@ -594,17 +674,37 @@ class GANSynthesizer(BaseEstimator):
         return ser.write_folder(folder, doc, tensors, files)
 
     def save(self, path: str | Path) -> Path:
-        """Save the fitted model into the folder ``path`` (safetensors + JSON, no pickle)."""
+        """Save the fitted model into the folder ``path`` (safetensors + JSON, no pickle).
+
+        The folder holds what sampling needs: the generator, the adapter's state, the settings
+        and the loss history; no hash or other record of individual training rows (see
+        :meth:`set_copy_reference` for ``drop_copies`` after :meth:`load`).
+        """
         check_is_fitted(self, "generator_")
-        doc, tensors = self._base_doc()
+        doc, tensors = self._base_doc(self.history_.to_dict("records"), self.n_steps_)
         doc["kind"] = "model"
         tensors.update(ser.prefixed("generator", self.generator_.state_dict()))
         return self._write_folder(path, doc, tensors)
 
     def save_checkpoint(self, path: str | Path) -> Path:
-        """Write a resumable checkpoint of the run in progress (or finished)."""
-        trainer = self._trainer
-        doc, tensors = self._base_doc()
+        """Write a resumable checkpoint of the run in progress (from a callback during ``fit``).
+
+        ``fit(X, resume_from=path)`` continues it. After ``fit`` there is no run to write (the
+        optimizers and the training random state are not kept): use ``checkpoint_dir=`` or a
+        :class:`~tabgan.callbacks.Checkpoint` callback to keep the last state.
+        """
+        trainer = getattr(self, "_trainer", None)
+        if trainer is None:
+            raise RuntimeError(
+                "save_checkpoint() writes a training run in progress (call it from a callback "
+                "during fit); to keep the final state, fit with checkpoint_dir= or a Checkpoint "
+                "callback."
+            )
+        return Path(trainer.save_checkpoint(path))
+
+    def _write_checkpoint(self, path: str | Path, *, trainer: GANTrainer, history: History) -> Path:
+        """Write the state of the run of ``trainer`` (its ``checkpoint_writer``)."""
+        doc, tensors = self._base_doc(list(history.rows), trainer.step)
         doc.update(kind="checkpoint", step=trainer.step, seconds=trainer.seconds)
         tensors.update(ser.prefixed("generator", trainer.generator.state_dict()))
         tensors.update(ser.prefixed("discriminator", trainer.discriminator.state_dict()))
@@ -616,12 +716,17 @@ class GANSynthesizer(BaseEstimator):
             doc[name] = structure
             tensors.update(opt_tensors)
         tensors.update(ser.prefixed("rng", get_torch_rng_state(trainer.device)))
-        doc["n_steps"] = trainer.step
         return self._write_folder(path, doc, tensors)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str = "auto") -> GANSynthesizer:
-        """Load a model saved by :meth:`save` (or the sampling part of a checkpoint)."""
+        """Load a model saved by :meth:`save` (or the sampling part of a checkpoint).
+
+        The model samples as the saved one did. It has no copy reference: call
+        :meth:`set_copy_reference` before ``sample(..., drop_copies=True)``. Folders written by
+        older tabgan versions hold a ``training_hashes`` tensor (hashes of the training rows);
+        it is ignored, and saving the model again leaves it out.
+        """
         doc, tensors = ser.read_folder(path)
         for key in ("params", "adapter", "training_config", "seed"):
             if key not in doc:
@@ -649,9 +754,6 @@ class GANSynthesizer(BaseEstimator):
         est.seed_ = int(doc["seed"])
         est.device_ = resolve_device(device)
         est._sample_calls = int(doc.get("sample_calls", 0))
-        if "training_hashes" not in tensors:
-            raise ValueError(f"{Path(path) / ser.TENSORS} lacks the tensor 'training_hashes'.")
-        est.training_hashes_ = tensors["training_hashes"].numpy().view(np.uint64)
         generator = adapter.build_generator(est.config_.latent_dim)
         key = "ema" if doc.get("kind") == "checkpoint" and "ema_updates" in doc else "generator"
         try:

@@ -10,6 +10,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -111,6 +112,11 @@ class GANTrainer:
     config : TrainingConfig
     device : torch.device
     steps_per_epoch : int
+    on_generator_step : callable, optional
+        ``on_generator_step(generator, step, total_steps)`` after each generator update.
+    checkpoint_writer : callable, optional
+        ``checkpoint_writer(path)`` writes a resumable checkpoint of this run (the
+        :class:`~tabgan.GANSynthesizer` running the fit sets it); see :meth:`save_checkpoint`.
     """
 
     def __init__(
@@ -123,6 +129,7 @@ class GANTrainer:
         device: torch.device,
         steps_per_epoch: int,
         on_generator_step: Callable[[nn.Module, int, int], None] | None = None,
+        checkpoint_writer: Callable[[str | Path], Any] | None = None,
     ) -> None:
         self.config = config
         self.device = device
@@ -133,6 +140,7 @@ class GANTrainer:
         self.steps_per_epoch = steps_per_epoch
         self.total_steps = steps_per_epoch * config.epochs
         self.on_generator_step = on_generator_step
+        self.checkpoint_writer = checkpoint_writer
         self.loss = get_loss(config.loss)
         self.opt_g = make_adam(self.generator, config.generator_lr, config, device)
         self.opt_d = make_adam(self.discriminator, config.discriminator_lr, config, device)
@@ -300,6 +308,18 @@ class GANTrainer:
             )
         for cb in callbacks:
             cb.on_train_end(self)
+
+    def save_checkpoint(self, path: str | Path) -> Any:
+        """Write a resumable checkpoint of this run into the folder ``path``.
+
+        Raises ``RuntimeError`` when the run has no ``checkpoint_writer``.
+        """
+        if self.checkpoint_writer is None:
+            raise RuntimeError(
+                "This training run has no checkpoint writer: checkpoints are written for runs of "
+                "GANSynthesizer.fit (or give the Checkpoint callback a `save_fn`)."
+            )
+        return self.checkpoint_writer(path)
 
     @property
     def epoch(self) -> float:

@@ -172,6 +172,51 @@ class AudioAdapter(BaseAdapter):
         self._cache = (data, loaded)
         return self
 
+    def resume(
+        self,
+        data: Any,
+        *,
+        y: Any = None,
+        labels: Any = None,
+        sample_rate: int | None = None,
+    ) -> AudioAdapter:
+        """Take up a checkpointed run: read its clips and their labels, learning nothing.
+
+        The engine calls this instead of :meth:`fit` when training resumes from a checkpoint,
+        after the state (scale, rates, label names) was restored from it. A label-conditional
+        run needs the labels of its clips again (``y``, ``labels`` or sub-folder names), each
+        one the run knew; the checkpoint holds no per-clip information.
+        """
+        self._validate()
+        if y is not None and labels is not None:
+            raise ValueError("Give the labels once, as `y` or as `labels`, not both.")
+        if sample_rate is not None and sample_rate != self.input_rate_:
+            raise ValueError(
+                f"The checkpointed run read its clips with sample_rate={self.input_rate_!r}, "
+                f"not {sample_rate!r}."
+            )
+        self._cache = None
+        loaded = self._load(data, self.input_rate_, y if y is not None else labels)
+        loaded.clips = loaded.clips / np.float32(self.scale_)
+        self._codes = None
+        if self.label_names_:
+            if loaded.labels is None:
+                raise ValueError(
+                    "The checkpoint is of a label-conditional run: resume it with the labels "
+                    "of its clips (`y`)."
+                )
+            lookup = {name: i for i, name in enumerate(self.label_names_)}
+            unknown = sorted({v for v in loaded.labels if v not in lookup})
+            if unknown:
+                raise ValueError(
+                    f"Unknown label(s) {unknown}: the checkpointed run knew {self.label_names_}."
+                )
+            self._codes = torch.tensor([lookup[v] for v in loaded.labels], dtype=torch.long)
+        elif self.conditional and loaded.labels is not None:
+            raise ValueError("The checkpoint is of a run without labels; resume it without them.")
+        self._cache = (data, loaded)
+        return self
+
     def encode(self, data: Any) -> torch.Tensor:
         """Clips as a float tensor (n, 1, slice_len) in [-1, 1]."""
         cached = getattr(self, "_cache", None)

@@ -1,8 +1,10 @@
 """Memorization checks: exact copies, distance to the closest training record (DCR).
 
 Exact copies are found by row equality, not by distance: every row is reduced to one 64-bit hash
-of its normalised values (see :func:`row_hashes`) and each synthetic row is looked up among the
+of its normalised values (:func:`row_hashes`) and each synthetic row is looked up among the
 hashes of *all* training rows. A row that is merely very close in some scaled space is not a copy.
+What counts as equal is defined once, in :mod:`tabgan.memorization`, for these counts and for
+the memorization guard ``GANSynthesizer.sample(..., drop_copies=True)`` alike.
 
 DCR works in one numeric space fitted on the training rows: numbers and datetimes are min-max
 scaled to [0, 1] by the training range with a missing-value indicator, categorical and boolean
@@ -24,6 +26,8 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from tabgan.memorization import as_text, row_hashes
+
 __all__ = [
     "MemorizationResult",
     "MixedEncoder",
@@ -33,12 +37,6 @@ __all__ = [
     "sdmetrics_dcr",
 ]
 
-#: Mantissa bits numbers are rounded to before rows are compared (about 12 significant digits),
-#: so arithmetic noise such as ``0.1 + 0.2`` vs ``0.3`` does not make a copy look new. Columns
-#: stored as float32 in any frame are compared at float32 precision (24 bits).
-FLOAT_BITS = 40
-
-_MISSING_TEXT = "\x00<NA>"  # the category of a missing value; no real value looks like it
 _ONE_HOT_MAX = 64  # wider category columns are compared code by code in sdmetrics_dcr
 
 
@@ -62,7 +60,7 @@ class MixedEncoder:
                 hi = float(v[finite].max()) if finite.any() else 1.0
                 self.numeric_[col] = (lo, hi - lo if hi > lo else 1.0)
             else:
-                self.categories_[col] = sorted(set(_as_text(data[col])))
+                self.categories_[col] = sorted(set(as_text(data[col])))
         return self
 
     def transform(self, data: pd.DataFrame) -> np.ndarray:
@@ -73,7 +71,7 @@ class MixedEncoder:
             blocks.append(np.where(missing, 0.0, v)[:, None])
             blocks.append(missing[:, None].astype(np.float64))
         for col, cats in self.categories_.items():
-            codes = pd.Categorical(_as_text(data[col]), categories=cats).codes
+            codes = pd.Categorical(as_text(data[col]), categories=cats).codes
             onehot = np.zeros((len(data), len(cats)))
             seen = codes >= 0
             onehot[np.flatnonzero(seen), codes[seen]] = np.sqrt(0.5)
@@ -90,102 +88,6 @@ def _as_float(s: pd.Series) -> np.ndarray:
         out[s.isna().to_numpy()] = np.nan
         return out
     return pd.to_numeric(s, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-
-
-def _text_of(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return str(int(f)) if f.is_integer() else repr(f)
-    return str(v)
-
-
-def _as_text(s: pd.Series) -> np.ndarray:
-    """Category values as text, missing ones as one marker; ``1``, ``1.0`` and ``"1"`` agree."""
-    missing = s.isna().to_numpy()
-    kind = s.dtype.kind
-    if kind == "b":
-        text = s.astype(str).to_numpy(dtype=object)
-    elif kind in "iu" and not missing.any():
-        text = s.astype(np.int64).astype(str).to_numpy(dtype=object)
-    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        text = s.astype(object).to_numpy(dtype=object)
-    else:
-        text = np.array([_text_of(v) for v in s.astype(object)], dtype=object)
-    text[missing] = _MISSING_TEXT
-    return text.astype(str)
-
-
-def _float_bits(column: list[pd.Series]) -> int:
-    """Mantissa bits to compare a numeric column at: the coarsest float dtype among the frames."""
-    bits = FLOAT_BITS
-    for s in column:
-        if s.dtype == np.float32:
-            bits = min(bits, 24)
-        elif s.dtype == np.float16:
-            bits = min(bits, 11)
-    return bits
-
-
-def _round_bits(v: np.ndarray, bits: int) -> np.ndarray:
-    """Round finite floats to ``bits`` significant bits (exact integers kept at full precision)."""
-    m, e = np.frexp(v)
-    out = np.ldexp(np.rint(np.ldexp(m, bits)), e - bits)
-    if bits >= FLOAT_BITS:  # large integers (ids, counts, epoch times) stay distinct
-        exact = (v == np.rint(v)) & (np.abs(v) < 2.0**53)
-        out = np.where(exact, v, out)
-    return out
-
-
-def _canonical_frame(frames: list[pd.DataFrame], metadata: dict[str, Any]) -> list[pd.DataFrame]:
-    """Each frame as columns whose equality is value equality: numbers rounded (noise-free),
-    datetimes in ns, categories as text, a missing flag per column; id columns dropped."""
-    outs: list[dict[str, Any]] = [{} for _ in frames]
-    for j, col in enumerate(frames[0].columns):
-        sdtype = metadata["columns"][col]["sdtype"]
-        if sdtype == "id":
-            continue
-        column = [f[col] for f in frames]
-        exact = sdtype == "datetime" or all(
-            pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans for s in column
-        )
-        bits = _float_bits(column) if sdtype == "numerical" else FLOAT_BITS
-        for out, s in zip(outs, column):
-            if exact:  # integers and instants compared as int64, beyond float64's 53 bits
-                if sdtype == "datetime":
-                    s = s.dt.as_unit("ns")
-                missing = s.isna().to_numpy()
-                out[f"v{j}"] = np.where(missing, 0, s.to_numpy(np.int64, na_value=0))
-                out[f"s{j}"] = missing.astype(np.int8)
-            elif sdtype == "numerical":
-                v = _as_float(s)
-                state = np.where(np.isnan(v), 1, np.where(np.isinf(v), np.sign(v) + 3, 0))
-                finite = np.where(state == 0, v, 0.0)
-                out[f"v{j}"] = _round_bits(finite, bits) + 0.0  # + 0.0 turns -0.0 into 0.0
-                out[f"s{j}"] = state.astype(np.int8)
-            else:
-                out[f"t{j}"] = _as_text(s)
-    if not outs[0]:
-        raise ValueError("No column to compare rows on: every column is an id.")
-    return [pd.DataFrame(out, index=pd.RangeIndex(len(f))) for out, f in zip(outs, frames)]
-
-
-def row_hashes(frames: list[pd.DataFrame], metadata: dict[str, Any]) -> list[np.ndarray]:
-    """One uint64 hash per row of each frame; two rows hash alike when their values are equal.
-
-    Equal means: the same category text (``1``, ``1.0`` and ``"1"`` agree), the same number to
-    about 12 significant digits (float32 columns: float32 precision; integer columns exactly),
-    the same nanosecond for datetimes (any unit), and missing equals missing. Id columns are
-    ignored. The frames must have the same columns; they are hashed together so that a column
-    is compared at the same precision in all of them.
-    """
-    return [
-        pd.util.hash_pandas_object(c, index=False).to_numpy(np.uint64)
-        for c in _canonical_frame(frames, metadata)
-    ]
 
 
 def distance_to_closest(
@@ -262,7 +164,7 @@ def sdmetrics_dcr(
             qt = np.where(np.isnan(q), "nan", q.astype(str))
             rt = np.where(np.isnan(r), "nan", r.astype(str))
         else:
-            qt, rt = _as_text(dataset[col]), _as_text(reference[col])
+            qt, rt = as_text(dataset[col]), as_text(reference[col])
         keys, r_codes = np.unique(rt, return_inverse=True)
         pos = np.searchsorted(keys, qt)
         pos_c = np.minimum(pos, len(keys) - 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tabgan import GANSynthesizer
+from tabgan import Callback, GANSynthesizer
 from tabgan.adapters import get_adapter
 from tabgan.plugins.audio import AudioAdapter, to_wav
 
@@ -148,3 +148,39 @@ def test_drop_copies_guard_runs():
     model = GANSynthesizer(adapter(), epochs=1, **FAST).fit(x)
     assert model.sample(4, drop_copies=True).shape == (4, LEN)
     assert torch.get_num_threads() >= 1
+
+
+class _StopAt(Callback):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, logs) -> None:
+        if trainer.epoch == self.epoch:
+            trainer.stop_training = True
+
+
+def test_label_conditional_resume_matches_an_uninterrupted_run(tmp_path):
+    x, y = labelled_data()
+    kw = dict(epochs=2, random_state=0, **FAST)
+    straight = GANSynthesizer(adapter(), **kw).fit(x, y)
+    GANSynthesizer(adapter(), callbacks=[_StopAt(1)], checkpoint_dir=tmp_path / "c", **kw).fit(x, y)
+    resumed = GANSynthesizer(adapter(), **kw).fit(x, y, resume_from=tmp_path / "c")
+    assert resumed.n_steps_ == straight.n_steps_ == 2 * 3
+    for name in ("generator_", "discriminator_"):
+        for a, b in zip(
+            getattr(straight, name).state_dict().values(),
+            getattr(resumed, name).state_dict().values(),
+            strict=True,
+        ):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert resumed.adapter_.label_names_ == ["high", "low"]
+    low = resumed.sample(3, conditions={"label": "low"}, random_state=1)
+    np.testing.assert_array_equal(
+        low, straight.sample(3, conditions={"label": "low"}, random_state=1)
+    )
+    assert not np.allclose(low, resumed.sample(3, conditions={"label": "high"}, random_state=1))
+    # a label-conditional run resumes only with its labels
+    with pytest.raises(ValueError, match="label-conditional.*labels"):
+        GANSynthesizer(adapter(), **kw).fit(x, resume_from=tmp_path / "c")
+    with pytest.raises(ValueError, match="'mid'"):
+        GANSynthesizer(adapter(), **kw).fit(x, ["mid"] * len(x), resume_from=tmp_path / "c")

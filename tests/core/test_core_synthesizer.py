@@ -296,11 +296,25 @@ def test_warnings_free_default_run():
 
 
 # -- the trainer's step ----------------------------------------------------------------------
+class _Keep(Callback):
+    """Keeps the trainer of the run (the estimator drops it after fit)."""
+
+    trainer = None
+
+    def on_train_end(self, trainer):
+        self.trainer = trainer
+
+
+def _trainer_of(**kw):
+    keep = _Keep()
+    tiny(**kw, callbacks=[keep]).fit(ring(256))
+    return keep.trainer
+
+
 @pytest.mark.parametrize("n_critic", [1, 3])
 def test_one_generator_pass_per_critic_update(n_critic):
     """The last critic update judges the generator step's batch: n_critic passes a step."""
-    model = tiny(epochs=1, n_critic=n_critic).fit(ring(256))
-    trainer = model._trainer
+    trainer = _trainer_of(epochs=1, n_critic=n_critic)
     calls = []
     handle = trainer.generator.register_forward_hook(lambda *a: calls.append(1))
     try:
@@ -311,8 +325,7 @@ def test_one_generator_pass_per_critic_update(n_critic):
 
 
 def test_critic_judges_real_and_fake_in_one_call_with_matching_scores():
-    model = tiny(epochs=1, pac=2).fit(ring(256))
-    trainer = model._trainer
+    trainer = _trainer_of(epochs=1, pac=2)
     seen = []
     handle = trainer.discriminator.register_forward_hook(
         lambda mod, args, out: seen.append((args[0].shape[0], out.shape[0]))
@@ -338,6 +351,234 @@ def test_adam_is_fused_on_cpu_and_a_fused_checkpoint_resumes_unfused(tmp_path):
     doc["opt_g"]["param_groups"][0]["fused"] = None
     doc["opt_d"]["param_groups"][0]["fused"] = None
     (tmp_path / "ckpt" / "model.json").write_text(json.dumps(doc))
-    resumed = tiny(epochs=2).fit(ring(256), resume_from=tmp_path / "ckpt")
-    assert resumed._trainer.opt_g.param_groups[0]["fused"] is True
+    keep = _Keep()
+    resumed = tiny(epochs=2, callbacks=[keep]).fit(ring(256), resume_from=tmp_path / "ckpt")
+    assert keep.trainer.opt_g.param_groups[0]["fused"] is True
     assert resumed.n_steps_ == 2 * model.n_steps_
+
+
+# -- privacy: what a model file, a pickle and the copy guard keep of the training rows -------------
+def _old_hashes(rows):
+    """The per-row hashes tabgan <= 0.1.0 wrote into every model file (unkeyed, 64 bits)."""
+    frame = pd.DataFrame(np.asarray(rows).reshape(len(rows), -1))
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
+
+
+def _needles(hashes):
+    """Every form a uint64 hash could take in a saved file: raw bytes either way, decimal text."""
+    for h in np.asarray(hashes, np.uint64):
+        yield h.tobytes()
+        yield h.byteswap().tobytes()
+        yield str(int(h)).encode()
+        yield str(int(h.view(np.int64))).encode()
+
+
+def test_saved_files_hold_no_information_about_training_rows(tmp_path):
+    rng = np.random.default_rng(7)
+    train, holdout = rng.normal(size=(128, 4)), rng.normal(size=(128, 4))
+    model = tiny(epochs=1, checkpoint_dir=tmp_path / "ckpt").fit(train)
+    model.save(tmp_path / "model")
+    files = [p for d in ("model", "ckpt") for p in (tmp_path / d).rglob("*") if p.is_file()]
+    blobs = [p.read_bytes() for p in files]
+    # neither the training rows' hashes nor the holdout rows' (computed as tabgan does, in
+    # older versions and today) appear in any file: the files cannot tell the two sets apart
+    from tabgan.memorization import row_hashes
+
+    for hashes in (_old_hashes, lambda rows: row_hashes([rows])[0]):
+        for rows in (train, holdout):
+            for needle in _needles(hashes(rows)):
+                assert not any(needle in blob for blob in blobs)
+    # a model of 3x as many other rows has the same tensors (names, shapes) and file size:
+    # beyond the weights, nothing in the files grows with the training rows
+    bigger = tiny(epochs=1).fit(rng.normal(size=(384, 4))).save(tmp_path / "bigger")
+    from safetensors import safe_open
+
+    def layout(folder):
+        with safe_open(str(folder / "model.safetensors"), "pt") as f:
+            return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+
+    assert layout(tmp_path / "model") == layout(bigger)
+    assert (bigger / "model.safetensors").stat().st_size == (
+        tmp_path / "model" / "model.safetensors"
+    ).stat().st_size
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert set(doc) == set(json.loads((bigger / "model.json").read_text()))
+
+
+def _copycat(g, rows):
+    """Make ``g`` generate ``rows`` first, then rows never seen (the copy guard's redraws)."""
+    calls = {"n": 0}
+
+    def decode(x, rng):  # noqa: ARG001
+        calls["n"] += 1
+        out = np.asarray(rows, np.float32)[: len(x)].copy()
+        return out if calls["n"] == 1 else out + 100.0
+
+    g.adapter_.decode = decode
+    return calls
+
+
+def test_drop_copies_after_load_or_unpickling_needs_a_reference(tmp_path):
+    import pickle
+
+    X = ring(128).astype(np.float32)
+    g = tiny(epochs=1).fit(X)
+    loaded = GANSynthesizer.load(g.save(tmp_path / "m"), device="cpu")
+    unpickled = pickle.loads(pickle.dumps(g))
+    for model in (loaded, unpickled):
+        assert model.sample(3).shape == (3, 2)  # sampling needs no reference
+        with pytest.raises(ValueError, match=r"set_copy_reference\(training_data\)"):
+            model.sample(3, drop_copies=True)
+        assert model.set_copy_reference(X) is model
+        _copycat(model, X[:5])
+        out = model.sample(5, drop_copies=True)
+        assert np.all(out >= 50)  # every copy was replaced
+    # the fitted model itself needs none
+    _copycat(g, X[:5])
+    assert np.all(g.sample(5, drop_copies=True) >= 50)
+
+
+def test_models_saved_with_training_hashes_still_load(tmp_path):
+    """Folders written by older versions carry a ``training_hashes`` tensor: it is ignored."""
+    from tabgan import serialization as ser
+
+    X = ring(128)
+    g = tiny(epochs=1).fit(X)
+    path = g.save(tmp_path / "old")
+    doc, tensors = ser.read_folder(path)
+    tensors["training_hashes"] = torch.from_numpy(np.unique(_old_hashes(X)).view(np.int64))
+    for key in ("format", "format_version", "tabgan_version", "torch_version", "sha256"):
+        doc.pop(key)
+    ser.write_folder(path, doc, tensors)
+    assert "training_hashes" in ser.read_folder(path)[1]
+    loaded = GANSynthesizer.load(path, device="cpu")
+    np.testing.assert_array_equal(loaded.sample(20, random_state=1), g.sample(20, random_state=1))
+    assert not hasattr(loaded, "training_hashes_")
+    with pytest.raises(ValueError, match="set_copy_reference"):
+        loaded.sample(3, drop_copies=True)
+    # saving it again drops the tensor
+    again = loaded.save(tmp_path / "again")
+    assert "training_hashes" not in ser.read_folder(again)[1]
+
+
+def test_fitted_estimator_pickle_holds_no_training_rows():
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(96, 8)) * 1e3 + 12345.678901234  # values no network weight takes
+    g = tiny(epochs=1).fit(X)
+    encoded = g.adapter_.encode(X).numpy()
+    blob = pickle.dumps(g)
+    for i in range(len(X)):
+        for needle in (
+            X[i].astype("<f8").tobytes(),
+            X[i].astype(">f8").tobytes(),
+            X[i].astype("<f4").tobytes(),
+            encoded[i].tobytes(),
+        ):
+            assert needle not in blob
+    # the copy guard's row hashes stay in this process too (see GANSynthesizer.sample)
+    assert len(g.training_hashes_) == 96
+    for needle in _needles(g.training_hashes_):
+        assert needle not in blob
+    twin = copy.deepcopy(g)
+    assert not hasattr(twin, "_trainer") and not hasattr(g, "_trainer")
+    # the last step's gradients (computed on a training batch) are not kept either
+    assert all(p.grad is None for p in g.discriminator_.parameters())
+    assert all(p.grad is None for p in g.generator_.parameters())
+    np.testing.assert_array_equal(twin.sample(4, random_state=0), g.sample(4, random_state=0))
+
+
+def test_tabular_estimator_pickle_holds_no_training_rows():
+    import pickle
+
+    from tabgan.plugins.tabular import TabularAdapter
+
+    rng = np.random.default_rng(4)
+    n = 60
+    names = [f"{w}-{rng.integers(10**9)}" for w in rng.choice(["zebra", "quokka", "ibis"], n)]
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n) * 1e3 + 4321.123456789,
+            "kind": rng.choice(["a", "b"], n),
+            "name": names,  # an identifier column: regenerated, never learned
+        }
+    )
+    adapter = TabularAdapter(generator_dims=(16,), discriminator_dims=(16,))
+    g = GANSynthesizer(adapter, epochs=1, batch_size=20, verbose=False, random_state=0).fit(frame)
+    assert g.adapter_.metadata_["columns"]["name"]["sdtype"] == "id"
+    encoded = g.adapter_.encode(frame).numpy()
+    blob = pickle.dumps(g)
+    assert not any(name.encode() in blob for name in names)
+    assert not any(row.tobytes() in blob for row in encoded)
+    # the column's range is part of the adapter (it clips samples); no other value is kept
+    amount = frame["amount"]
+    inner = amount[(amount > amount.min()) & (amount < amount.max())].to_numpy()
+    for v in inner:
+        assert v.astype("<f8").tobytes() not in blob and v.astype(">f8").tobytes() not in blob
+
+
+# -- callbacks -------------------------------------------------------------------------------------
+class _StopAt(Callback):
+    """The run dies after epoch ``epoch``, its checkpoint written."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, logs):
+        if trainer.epoch == self.epoch:
+            trainer.stop_training = True
+
+
+def test_a_users_checkpoint_callback_writes_a_resumable_checkpoint(tmp_path):
+    from tabgan import Checkpoint
+
+    X = ring(256)
+    kw = dict(epochs=4, loss="wgan", pac=2)
+    straight = tiny(**kw).fit(X)
+    ckpt = Checkpoint(tmp_path / "user", every=2)
+    tiny(**kw, callbacks=[_StopAt(2), ckpt]).fit(X)
+    doc = json.loads((tmp_path / "user" / "model.json").read_text())
+    assert doc["kind"] == "checkpoint" and doc["step"] == 2 * 4
+    resumed = tiny(**kw).fit(X, resume_from=tmp_path / "user")
+    assert resumed.n_steps_ == straight.n_steps_
+    for a, b in zip(
+        straight.generator_.state_dict().values(),
+        resumed.generator_.state_dict().values(),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    # the same callback object in another run writes that run's state
+    other = tiny(**{**kw, "epochs": 2}, random_state=5, callbacks=[ckpt]).fit(X)
+    doc = json.loads((tmp_path / "user" / "model.json").read_text())
+    assert doc["seed"] == other.seed_ != straight.seed_
+
+
+def test_checkpoint_without_a_writer_fails_before_training(tmp_path):
+    from tabgan import Checkpoint
+    from tabgan.training import GANTrainer, steps_per_epoch
+
+    g = tiny(epochs=1).fit(ring(64))
+    adapter = g.adapter_
+    trainer = GANTrainer(
+        adapter.build_generator(g.config_.latent_dim),
+        adapter.build_discriminator(1),
+        adapter.activate,
+        adapter.make_sampler(adapter.encode(ring(64))),
+        g.config_,
+        torch.device("cpu"),
+        steps_per_epoch(64, g.config_.batch_size),
+    )
+    with pytest.raises(RuntimeError, match="no checkpoint writer"):
+        trainer.fit([Checkpoint(tmp_path / "c")])
+    assert trainer.step == 0 and not (tmp_path / "c").exists()
+
+
+def test_early_stopping_starts_afresh_on_every_fit():
+    stopper = EarlyStopping(lambda trainer: 1.0, patience=2)
+    first = tiny(epochs=50, callbacks=[stopper]).fit(ring(128)).n_steps_
+    assert stopper.stopped_at == first == 3 * 2
+    again = tiny(epochs=50, callbacks=[stopper]).fit(ring(128))
+    assert again.n_steps_ == first and stopper.stopped_at == first
+    assert stopper.bad_checks == 2 and stopper.best == 1.0

@@ -223,3 +223,88 @@ def test_row_hashes_exact_for_instants_and_large_integers():
     ha, hb, hc = row_hashes([a, b, c], meta)
     np.testing.assert_array_equal(ha == hb, [False, True, True])  # 1 ms apart
     np.testing.assert_array_equal(ha == hc, [False, True, True])  # 2**60 vs 2**60 + 1
+
+
+# -- one definition of an exact copy: evaluate() and sample(drop_copies=True) agree --------------
+def _guard_flags(gan, rows: pd.DataFrame) -> np.ndarray:
+    """The rows that ``sample(drop_copies=True)`` replaces when the model generates ``rows``."""
+    calls = {"n": 0}
+    fresh = rows.copy()
+    fresh["c"] = "never-seen"  # a redraw is never a copy
+
+    def decode(x, rng):  # noqa: ARG001
+        calls["n"] += 1
+        out = rows if calls["n"] == 1 else fresh
+        return out.iloc[: len(x)].reset_index(drop=True)
+
+    gan.adapter_.decode = decode
+    out = gan.sample(len(rows), drop_copies=True)
+    return (out["c"] == "never-seen").to_numpy()
+
+
+def test_drop_copies_and_evaluate_flag_the_same_rows(rng):
+    from tabgan import GANSynthesizer
+    from tabgan.plugins.tabular import TabularAdapter
+
+    n = 60
+    train = pd.DataFrame(
+        {
+            "x": np.round(rng.normal(size=n), 3),
+            "f32": rng.normal(size=n).astype(np.float32),
+            "i": rng.integers(0, 1000, n),
+            "c": rng.choice(["a", "b", "c"], n).astype(object),
+            "s": [f"w{j}" for j in rng.integers(0, 40, n)],
+            "k": [f"id{j}" for j in range(n)],
+        }
+    )
+    train.loc[::7, "x"] = np.nan
+    train.loc[3::9, "c"] = None
+    meta = {"columns": {"s": {"sdtype": "categorical"}, "k": {"sdtype": "id"}}}
+    adapter = TabularAdapter(generator_dims=(16,), discriminator_dims=(16,))
+    gan = GANSynthesizer(adapter, epochs=1, batch_size=20, verbose=False, random_state=0)
+    gan.fit(train, metadata=meta)
+    rows = train.iloc[:30].copy()
+    rows["k"] = [f"new{j}" for j in range(30)]  # identifiers are not compared
+    # copies: noise beyond the compared precision, integers read back as floats would
+    rows.loc[:4, "x"] = rows.loc[:4, "x"] * (1 + 1e-14) + 0.0
+    rows.loc[5:9, "f32"] = rows.loc[5:9, "f32"] * np.float32(1 + 1e-8)  # float32 noise: none
+    # not copies: a real difference in a number, a category, missing vs present
+    rows.loc[10:12, "x"] = rows.loc[10:12, "x"].fillna(0.0) + 1e-6
+    rows.loc[13:15, "c"] = "z"
+    rows.loc[16:17, "i"] = rows.loc[16:17, "i"] + 1
+    rows.loc[18:19, "f32"] = rows.loc[18:19, "f32"] + np.float32(1e-3)
+    rows["s"] = rows["s"].astype("string")  # another string dtype: still equal
+    rows.loc[20:21, "s"] = pd.NA
+    expect = np.ones(30, bool)
+    expect[[10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]] = False
+    expect[[j for j in range(10, 13) if np.isnan(train.loc[j, "x"])]] = False
+    evaluated = row_hashes([train, rows], gan.adapter_.metadata_)
+    by_evaluate = np.isin(evaluated[1], evaluated[0])
+    by_guard = _guard_flags(gan, rows)
+    np.testing.assert_array_equal(by_evaluate, expect)
+    np.testing.assert_array_equal(by_guard, expect)
+    rep = evaluate(train, rows, synthesizer=gan, verbose=False)
+    assert rep.memorization.n_exact_copies == expect.sum()
+    # a reference without a compared column would compare fewer columns: refused
+    with pytest.raises(ValueError, match=r"lack the training column\(s\) \['x'\]"):
+        gan.set_copy_reference(train.drop(columns="x"))
+
+
+def test_one_copy_key_fitted_on_the_reference_hashes_later_rows_alike(rng):
+    from tabgan.memorization import RowKey
+
+    train = _table(rng, 200)
+    later = train.sample(50, random_state=1).reset_index(drop=True)
+    later["u"] = later["u"] * (1 + 1e-14)
+    later.loc[:9, "u"] += 1e-6
+    key = RowKey(META_I).fit([train])
+    h_train, h_later = row_hashes([train, later], META_I)
+    np.testing.assert_array_equal(key.hashes(train), h_train)
+    np.testing.assert_array_equal(key.hashes(later), h_later)
+    assert np.isin(h_later, h_train).sum() == 40
+    # arrays and sequences of strings: the same rules, column by column
+    arr = np.round(rng.normal(size=(20, 3)), 4)  # recorded to 4 decimals
+    h_arr, h_noisy = row_hashes([arr, arr * (1 + 1e-14)])
+    np.testing.assert_array_equal(h_arr, h_noisy)
+    h_a, h_b = row_hashes([["x", "y", None], pd.Series(["x", "z", None], dtype="string")])
+    np.testing.assert_array_equal(h_a == h_b, [True, False, True])

@@ -205,3 +205,39 @@ def test_text_mle_early_stops_on_held_out_nll_and_keeps_the_best() -> None:
     held_out = ids[torch.randperm(60)[:30]]  # the split mle_pretrain drew first
     g.eval()
     assert mean_token_nll(g, held_out, None) == pytest.approx(val[best], abs=0.05)
+
+
+def test_text_label_conditional_resume_matches_an_uninterrupted_run(tmp_path) -> None:
+    from tabgan import Callback
+
+    class StopAt(Callback):
+        def on_epoch_end(self, trainer, logs) -> None:
+            if trainer.epoch == 1:
+                trainer.stop_training = True
+
+    texts = corpus(40, seed=4)
+    frame = pd.DataFrame({"text": texts, "intent": ["a" if "cat" in t else "b" for t in texts]})
+    small = {**SMALL, "embed_dim": 8, "hidden_dim": 16, "d_num_rep": 2, "d_filters": 4}
+    kw = dict(epochs=2, batch_size=10, random_state=0, verbose=False)
+
+    def synth(**extra) -> GANSynthesizer:
+        adapter = TextAdapter(label_column="intent", mle_epochs=2, **small)
+        return GANSynthesizer(adapter=adapter, **kw, **extra)
+
+    straight = synth().fit(frame)
+    synth(callbacks=[StopAt()], checkpoint_dir=tmp_path / "c").fit(frame)
+    resumed = synth().fit(frame, resume_from=tmp_path / "c")
+    assert resumed.n_steps_ == straight.n_steps_ == 2 * 4
+    for name in ("generator_", "discriminator_"):
+        for a, b in zip(
+            getattr(straight, name).state_dict().values(),
+            getattr(resumed, name).state_dict().values(),
+            strict=True,
+        ):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert resumed.adapter_.classes_ == ["a", "b"]
+    assert resumed.adapter_.mle_history_ == straight.adapter_.mle_history_
+    for label in ("a", "b"):
+        assert resumed.sample(8, conditions={"label": label}, random_state=3) == straight.sample(
+            8, conditions={"label": label}, random_state=3
+        )
