@@ -357,7 +357,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--seed", type=int, default=None, help="seed for this sampling call")
     sample.add_argument(
-        "--drop-copies", action="store_true", help="replace rows identical to a training row"
+        "--drop-copies",
+        action="store_true",
+        help="replace rows identical to a row of --reference (needs --reference)",
+    )
+    sample.add_argument(
+        "--reference",
+        default=None,
+        metavar="TABLE",
+        help="the training table (.csv or .parquet) that --drop-copies compares against; a "
+        "saved model keeps no trace of its training rows",
     )
 
     ev = sub.add_parser(
@@ -559,7 +568,18 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if not _is_stdio(args.output):
         _kind(Path(args.output))
         _check_output_file(Path(args.output))
+    if args.drop_copies and args.reference is None:
+        raise CLIError(
+            "--drop-copies needs --reference TABLE (the training table): a saved model keeps "
+            "no trace of its training rows."
+        )
+    if args.reference is not None and not args.drop_copies:
+        raise CLIError("--reference is only used with --drop-copies.")
+    if args.reference is not None and _is_stdio(args.reference):
+        raise CLIError("--reference must be a file, not stdin.")
     synth = GANSynthesizer.load(args.model)
+    if args.reference is not None:
+        synth.set_copy_reference(read_table(args.reference))
     conditions = _parse_conditions(args.condition, synth)
     out = synth.sample(
         args.num_rows, conditions, random_state=args.seed, drop_copies=args.drop_copies

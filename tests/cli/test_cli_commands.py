@@ -491,3 +491,20 @@ def test_semicolon_separated_csv(tables, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.startswith("trained on 120 rows x 5 columns")
     assert "reading " + repr(str(semi)) + " as ';'-separated CSV" in captured.err
+
+
+def test_drop_copies_needs_the_training_table_as_reference(model, tables, tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    assert main(["sample", str(model), "-n", "5", "-o", str(out), "--drop-copies"]) == 1
+    assert "--reference" in capsys.readouterr().err
+    ref = str(tables / "train.csv")
+    assert main(["sample", str(model), "-n", "5", "-o", str(out), "--reference", ref]) == 1
+    assert "only used with --drop-copies" in capsys.readouterr().err
+    code = main(
+        ["sample", str(model), "-n", "60", "-o", str(out), "--drop-copies", "--reference", ref]
+    )
+    assert code == 0, capsys.readouterr().err
+    synthetic = pd.read_csv(out)
+    train = pd.read_csv(ref)
+    assert len(synthetic) == 60
+    assert not len(synthetic.merge(train.drop_duplicates(), how="inner"))
