@@ -22,7 +22,7 @@ from .columns import (
 )
 from .metadata import check_frame, merge_metadata
 from .networks import Discriminator, Generator, NetConfig
-from .ranges import RangeChecker
+from .ranges import RangeChecker, shifted_bound, shifted_targets
 from .sampler import ConditionalSampler, CondLayout, draw_conditions, flat_cdf
 from .spans import Span, SpanLayout
 from .values import from_json, to_json
@@ -154,18 +154,44 @@ class TabularAdapter(BaseAdapter):
         df = check_frame(data)
         self.metadata_ = merge_metadata(df, metadata)
         self.columns_ = list(df.columns)
+        self._record_column_index(df.columns)
         self.transformers_ = []
-        for col in self.columns_:
-            t = self._make_column(df[col], self.metadata_["columns"][col]["sdtype"])
-            self.transformers_.append(t.fit(df[col], rng))
+        for i, col in enumerate(self.columns_):  # by position: a bool name is no mask
+            s = df.iloc[:, i]
+            t = self._make_column(s, self.metadata_["columns"][col]["sdtype"])
+            self.transformers_.append(t.fit(s, rng))
         self._rng = rng
         self._group_by_width = True
         self._build_layout()
         if self.layout_.width == 0:
+            single = " (the DataFrame has a single row)" if len(df) == 1 else ""
             raise ValueError(
-                "Nothing to learn: every column is an identifier or holds a single value."
+                f"Nothing to learn: every column is an identifier or holds a single value{single}."
             )
         return self
+
+    def _record_column_index(self, columns: pd.Index) -> None:
+        """What :meth:`_column_index` needs to give samples the training columns' Index."""
+        multi = isinstance(columns, pd.MultiIndex)
+        self.columns_index_ = {
+            "kind": "multi" if multi else "flat",
+            "dtype": "object" if multi else str(columns.dtype),
+            "names": [to_json(n) for n in columns.names],
+        }
+
+    def _column_index(self) -> pd.Index:
+        """The training columns as an Index of their kind (a MultiIndex, or flat even when the
+        names are tuples), dtype and level names."""
+        info = getattr(self, "columns_index_", {"kind": "flat", "dtype": "object", "names": []})
+        names = [from_json(n) for n in info["names"]] or None
+        if info["kind"] == "multi":
+            return pd.MultiIndex.from_tuples(self.columns_, names=names)
+        name = names[0] if names else None
+        try:
+            dtype = pd.api.types.pandas_dtype(info["dtype"])
+            return pd.Index(self.columns_, dtype=dtype, tupleize_cols=False, name=name)
+        except (TypeError, ValueError):
+            return pd.Index(self.columns_, dtype=object, tupleize_cols=False, name=name)
 
     def _build_layout(self) -> None:
         spans, starts, cond_starts, cond_widths = [], [], [], []
@@ -203,15 +229,16 @@ class TabularAdapter(BaseAdapter):
                 f"The DataFrame's columns differ from the training columns "
                 f"(missing {missing}, unexpected {extra})."
             )
-        return df[self.columns_]
+        return df.iloc[:, df.columns.get_indexer(pd.Index(self.columns_, tupleize_cols=False))]
 
     def encode(self, data: Any) -> torch.Tensor:
         df = self._frame(data)
         rng = getattr(self, "_rng", None) or np.random.default_rng(0)
         out = np.empty((len(df), self.layout_.width), np.float32)  # model order, filled in place
-        for c, t, start in zip(self.columns_, self.transformers_, self.starts_, strict=True):
+        for i, (t, start) in enumerate(zip(self.transformers_, self.starts_, strict=True)):
             if t.width:
-                out[:, self.layout_.model_pos[start : start + t.width]] = t.encode(df[c], rng)
+                block = t.encode(df.iloc[:, i], rng)
+                out[:, self.layout_.model_pos[start : start + t.width]] = block
         return torch.from_numpy(out)
 
     def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> pd.DataFrame:
@@ -228,10 +255,12 @@ class TabularAdapter(BaseAdapter):
                 f"Expected rows of {layout.width} (encoded) or {layout.compact_width} (compact) "
                 f"values, got shape {tuple(x.shape)}."
             )
-        # encoded rows are read by argmax; when both widths agree every span is 1 wide and
-        # both readings give slot 0
-        if x.shape[1] == layout.width:
+        # encoded rows are read by argmax; when both widths agree every span is 1 wide: slot 0,
+        # or -1 where generate() fixed a value
+        if x.shape[1] == layout.width and layout.width != layout.compact_width:
             codes = layout.codes(x[:, t:]).numpy()
+        elif x.shape[1] == layout.width:
+            codes = torch.where(x[:, t:] < 0, -1, 0).numpy()
         else:
             codes = x[:, t:].round().long().numpy()
         alphas = x[:, :t].numpy()
@@ -251,15 +280,45 @@ class TabularAdapter(BaseAdapter):
             else:
                 series[i] = tr.decode(np.zeros((n, 0), np.float32), rng, col)
         out = pd.DataFrame(series)
-        out.columns = pd.Index(self.columns_, dtype=object) if self.columns_ else out.columns
+        out.columns = self._column_index() if self.columns_ else out.columns
         return out
 
     def hashable_view(self, data: Any) -> Any:
-        """The data without its id columns (regenerated, so never copies)."""
+        """What the memorization guard compares, as ``evaluate`` does under ``metadata_``.
+
+        The training columns other than ids (regenerated, so never copies), each in a dtype
+        that says how :mod:`tabgan.memorization` compares it: numerical columns as numbers,
+        categorical and boolean columns that hold numbers or datetimes as their text (``1`` and
+        ``1.0`` agree). Other columns of ``data`` are left out; a missing one is an error.
+        """
+        from tabgan.memorization import as_text
+
         if not isinstance(data, pd.DataFrame):
             return data
-        keep = [c for c, t in zip(self.columns_, self.transformers_) if not isinstance(t, IdColumn)]
-        return data[[c for c in keep if c in data.columns]]
+        sdtypes = {c: self.metadata_["columns"][c]["sdtype"] for c in self.columns_}
+        keep = [c for c in self.columns_ if sdtypes[c] != "id"]
+        absent = [c for c in keep if c not in data.columns]
+        if absent:
+            raise ValueError(f"The rows lack the training column(s) {absent}.")
+        view = data[keep]
+        converted = {}
+        for c in keep:
+            s = view[c]
+            numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(
+                s.dtype
+            )
+            if sdtypes[c] == "numerical" and not numeric:
+                converted[c] = pd.to_numeric(s, errors="coerce")
+            elif sdtypes[c] in ("categorical", "boolean") and (
+                numeric or pd.api.types.is_datetime64_any_dtype(s.dtype)
+            ):
+                converted[c] = pd.Series(as_text(s), index=s.index, dtype=object)
+        if not converted:
+            return view
+        view = view.copy()
+        for c, values in converted.items():
+            view[c] = values
+        return view
 
     # -- networks -----------------------------------------------------------------------------
     @property
@@ -291,6 +350,9 @@ class TabularAdapter(BaseAdapter):
     # -- sampling -----------------------------------------------------------------------------
     #: Redraws of the rows that miss a range condition before ``sample`` gives up.
     max_range_tries: ClassVar[int] = 500
+    #: Redraws of the rows that miss an exact value on a continuous column: the closest draw
+    #: is kept, then given the value exactly (so an exact value never fails).
+    exact_value_tries: ClassVar[int] = 20
 
     @property
     def sampling_batch_size(self) -> int:
@@ -307,27 +369,46 @@ class TabularAdapter(BaseAdapter):
         (``layout_.expand`` makes them encoded one-hot rows; 7x less memory on adult).
 
         ``cond`` is what :meth:`sampling_conditions` made: ``[cond vector | forced slots]``,
-        then ``[low | high]`` per continuous column when ranges were asked for (or just slot
-        ids). Discrete conditions are forced in the output; rows outside a range are redrawn
-        (bounded).
+        then ``[low | high | value]`` per continuous column when conditions on continuous
+        columns were asked for (or just slot ids). Discrete conditions are forced in the
+        output; rows outside a range are redrawn (bounded). For an exact value, rows are
+        redrawn a few times (:attr:`exact_value_tries`) and the draw whose value is closest is
+        kept, so the other columns follow that value as the model learned it; the value is
+        then set exactly: such rows come back in float64 with the column's mode slot at ``-1``
+        and the value (shifted) in its alpha slot (see :meth:`ContinuousColumn.decode_parts`).
         """
         if kwargs:
             raise TypeError(f"The tabular adapter takes no sampling options; got {list(kwargs)}.")
         d, j = self.cond_dim, self._ranges.n
-        if cond is None or j == 0 or cond.shape[1] != 2 * d + 2 * j or not cond.is_floating_point():
+        if cond is None or j == 0 or cond.shape[1] != 2 * d + 3 * j or not cond.is_floating_point():
             return self._generate_once(generator, z, cond)
         base = cond[:, : 2 * d].float() if d else None
-        lo = cond[:, 2 * d : 2 * d + j].double().cpu()
-        hi = cond[:, 2 * d + j :].double().cpu()
+        lo, hi, target = (
+            cond[:, 2 * d + i * j : 2 * d + (i + 1) * j].double().cpu() for i in range(3)
+        )
+        x = self._meet_ranges(generator, z, base, lo, hi)
+        return self._meet_values(generator, z, base, x, lo, hi, target)
+
+    def _meet_ranges(
+        self,
+        generator: nn.Module,
+        z: torch.Tensor,
+        base: torch.Tensor | None,
+        lo: torch.Tensor,
+        hi: torch.Tensor,
+    ) -> torch.Tensor:
+        """Samples whose continuous columns lie in ``[lo, hi]`` (shifted space), by redrawing
+        the rows outside; ``ValueError`` after :attr:`max_range_tries` redraws."""
         x = self._generate_once(generator, z, base)
+        if not (torch.isfinite(lo) | torch.isfinite(hi)).any():
+            return x
         for _ in range(self.max_range_tries):
             bad = ~self._ranges.satisfied(x, lo, hi)
             if not bad.any():
                 return x
             idx = torch.nonzero(bad).squeeze(1)
             z_new = torch.randn(len(idx), z.shape[1], device=z.device, dtype=z.dtype)
-            part = None if base is None else base[idx.to(base.device)]
-            x[idx.to(x.device)] = self._generate_once(generator, z_new, part)
+            x[idx.to(x.device)] = self._generate_once(generator, z_new, self._redraw(base, idx))
         constrained = (torch.isfinite(lo) | torch.isfinite(hi)).any(0)
         names = [self.columns_[self._ranges.columns[k]] for k in torch.nonzero(constrained)[:, 0]]
         raise ValueError(
@@ -335,6 +416,70 @@ class TabularAdapter(BaseAdapter):
             f"after {self.max_range_tries} redraws; the model rarely generates such values "
             "(widen the range or train longer)."
         )
+
+    def _meet_values(
+        self,
+        generator: nn.Module,
+        z: torch.Tensor,
+        base: torch.Tensor | None,
+        x: torch.Tensor,
+        lo: torch.Tensor,
+        hi: torch.Tensor,
+        target: torch.Tensor,
+    ) -> torch.Tensor:
+        """``x`` with the exact values ``target`` on continuous columns (shifted space; NaN:
+        none, ``inf`` (:data:`.ranges.MISSING`): a missing value): the closest of a few draws
+        within the ranges, then the value set exactly. Float64 compact rows on the CPU."""
+        asked = ~torch.isnan(target)
+        missing = asked & torch.isinf(target)
+        exact = asked & ~missing
+        self._force_missing(x, missing, exact)
+        if exact.any():
+            gap = self._ranges.distance(x, target, exact)
+            for _ in range(self.exact_value_tries):
+                todo = torch.nonzero(gap > 0).squeeze(1)
+                if not len(todo):
+                    break
+                z_new = torch.randn(len(todo), z.shape[1], device=z.device, dtype=z.dtype)
+                cand = self._generate_once(generator, z_new, self._redraw(base, todo))
+                self._force_missing(cand, missing[todo], exact[todo])
+                new_gap = self._ranges.distance(cand, target[todo], exact[todo])
+                new_gap[~self._ranges.satisfied(cand, lo[todo], hi[todo])] = torch.inf
+                better = new_gap < gap[todo]
+                x[todo[better].to(x.device)] = cand[better.to(cand.device)]
+                gap[todo[better]] = new_gap[better]
+        out = x.detach().to("cpu", torch.float64)
+        for k in torch.nonzero(exact.any(0))[:, 0].tolist():
+            rows = exact[:, k]
+            out[rows, int(self._ranges.alpha_pos[k])] = target[rows, k]
+            out[rows, int(self._ranges.mode_col[k])] = -1.0
+        return out
+
+    def _redraw(self, base: torch.Tensor | None, idx: torch.Tensor) -> torch.Tensor | None:
+        """The conditions ``base`` of the rows ``idx`` for a redraw: a row that forces no
+        discrete value gets a fresh cond vector (drawn like unconditioned samples), so redraws
+        sample the model's joint distribution, not one drawn value's."""
+        if base is None:
+            return None
+        part = base[idx.to(base.device)]
+        d = self.cond_dim
+        free = part[:, d:].sum(1) == 0
+        if bool(free.any()):
+            cdf, bounds = self._empirical_cdf(part.device)
+            slots = draw_conditions(cdf, bounds, int(free.sum()), part.device)
+            fresh = torch.zeros(len(slots), d, dtype=part.dtype, device=part.device)
+            part[free, :d] = fresh.scatter_(1, slots.unsqueeze(1), 1.0)
+        return part
+
+    def _force_missing(self, x: torch.Tensor, missing: torch.Tensor, exact: torch.Tensor) -> None:
+        """Set the missing indicator of compact rows ``x`` in place: on where a missing value
+        is asked for, off where an exact value is."""
+        for k in torch.nonzero((missing | exact).any(0))[:, 0].tolist():
+            c = int(self._ranges.nan_col[k])
+            if c < 0:
+                continue
+            on, off = missing[:, k].to(x.device), exact[:, k].to(x.device)
+            x[:, c] = torch.where(on, 1.0, torch.where(off, 0.0, x[:, c])).to(x.dtype)
 
     def _generate_once(
         self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None
@@ -393,12 +538,16 @@ class TabularAdapter(BaseAdapter):
         ``{column: value}`` applied to every sample, or a DataFrame with one row per sample
         (its length must equal ``n``; a NaN cell asks for a missing value). Discrete
         (categorical / boolean) columns take values, forced exactly; a value never seen in
-        training raises ``ValueError``. In a dict, a continuous (numerical / datetime) column
-        takes a range ``(low, high)`` (``None`` for an open end), met by redrawing the rows
-        outside it; ``[low | high]`` per continuous column (float64) is then appended.
+        training raises ``ValueError``. Continuous (numerical / datetime) columns take exact
+        values too, checked against the column (a number, or a timestamp; a whole number for
+        integers; within the training range) and met exactly (see :meth:`generate`); in a
+        dict they take a range ``(low, high)`` instead (``None`` for an open end), met by
+        redrawing the rows outside it. With conditions on continuous columns, ``[low | high
+        | value]`` per continuous column (float64, shifted space) is appended.
         """
-        d = self.cond_dim
-        ranges: dict[Any, Any] = {}
+        if conditions is None:
+            return self._discrete_conditions(n, None)
+        ranges: dict[Any, tuple[ContinuousColumn, Any]] = {}
         if isinstance(conditions, Mapping):
             if not conditions:
                 raise ValueError("`conditions` is an empty dict.")
@@ -410,24 +559,46 @@ class TabularAdapter(BaseAdapter):
                 else:
                     rest[col] = value
             conditions = rest or None
-        base = self._discrete_conditions(n, conditions)
-        if not ranges:
+        frame = None if conditions is None else self._condition_frame(n, conditions)
+        values: dict[Any, pd.Series] = {}
+        if frame is not None:
+            keep = []
+            for i, col in enumerate(frame.columns):
+                if isinstance(self._transformer(col), ContinuousColumn):
+                    values[col] = frame.iloc[:, i]
+                else:
+                    keep.append(i)
+            frame = frame.iloc[:, keep] if keep else None
+        base = self._discrete_conditions(n, frame)
+        if not ranges and not values:
             return base
+        return self._continuous_conditions(n, base, ranges, values)
+
+    def _continuous_conditions(
+        self,
+        n: int,
+        base: torch.Tensor | None,
+        ranges: dict[Any, tuple[ContinuousColumn, Any]],
+        values: dict[Any, pd.Series],
+    ) -> torch.Tensor:
+        """``[cond vector | forced slots | low | high | value]``: the discrete conditions
+        ``base`` and the ranges and exact values on continuous columns (shifted space)."""
+        d, j = self.cond_dim, self._ranges.n
         if base is None:
             base = torch.zeros(n, 2 * d)
         elif not base.is_floating_point():  # slot ids -> [one-hot | nothing forced]
             base = torch.zeros(n, 2 * d).scatter_(1, base, 1.0)
-        j = self._ranges.n
         lo = torch.full((j,), -np.inf, dtype=torch.float64)
         hi = torch.full((j,), np.inf, dtype=torch.float64)
         for col, (t, value) in ranges.items():
             if len(value) != 2:
                 raise ValueError(f"Condition on column {col!r}: give (low, high), got {value!r}.")
-            low, high = (RangeChecker.bound(t, v, col) for v in value)
+            low, high = (shifted_bound(t, v, col) for v in value)
             k = self._ranges.columns.index(self.columns_.index(col))
             lo[k] = -np.inf if np.isnan(low) else low
             hi[k] = np.inf if np.isnan(high) else high
-            if (t.enforce_min_max or t.integral_) and (lo[k] > t.max_ or hi[k] < t.min_):
+            clip_lo, clip_hi = t.clip_bounds()
+            if (t.enforce_min_max or t.integral_) and (lo[k] > clip_hi or hi[k] < clip_lo):
                 raise ValueError(
                     f"Condition on column {col!r}: the range {tuple(value)!r} lies outside the "
                     "training range, where sampled values are clipped."
@@ -436,49 +607,50 @@ class TabularAdapter(BaseAdapter):
                 raise ValueError(
                     f"Condition on column {col!r}: low {value[0]!r} > high {value[1]!r}."
                 )
-        # float64 keeps datetime bounds (int64 ns) exact; generate() casts the rest back
-        return torch.cat([base.double(), torch.cat([lo, hi]).expand(n, 2 * j)], 1)
+        target = torch.full((n, j), np.nan, dtype=torch.float64)
+        for col, s in values.items():
+            column = self._transformer(col)
+            assert isinstance(column, ContinuousColumn)
+            k = self._ranges.columns.index(self.columns_.index(col))
+            wanted = shifted_targets(column, s.reset_index(drop=True), col)
+            target[:, k] = torch.from_numpy(np.broadcast_to(wanted, (n,)).copy())
+        # float64 keeps datetime bounds and values exact; generate() casts the rest back
+        bounds = torch.cat([lo, hi]).expand(n, 2 * j)
+        return torch.cat([base.double(), bounds, target], 1)
 
     def _transformer(self, col: Any) -> Column:
         if col not in self.columns_:
             raise ValueError(f"Condition on unknown column {col!r}.")
         return self.transformers_[self.columns_.index(col)]
 
-    def _discrete_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+    def _discrete_conditions(self, n: int, frame: pd.DataFrame | None) -> torch.Tensor | None:
+        """Conditions on the discrete and constant columns of ``frame`` (``None``: drawn)."""
         d = self.cond_dim
-        if conditions is None:
+        if frame is None:
             if d == 0:
                 return None
             cdf, bounds = self._empirical_cdf(torch.device("cpu"))
             return draw_conditions(cdf, bounds, n, torch.device("cpu")).unsqueeze(1)
-        frame = self._condition_frame(n, conditions)
         slots: list[tuple[int, np.ndarray]] = []  # (discrete column index, global slot ids)
         offsets = np.concatenate([[0], np.cumsum(self.cond_.widths)])
-        for col in frame.columns:
+        for i, col in enumerate(frame.columns):
             t = self._transformer(col)
+            values = frame.iloc[:, i]
             if isinstance(t, ConstantColumn):
-                ok = frame[col].map(
-                    lambda v, t=t: v == t.value_ or (v != v and t.value_ != t.value_)
-                )
+                ok = values.map(lambda v, t=t: v == t.value_ or (v != v and t.value_ != t.value_))
                 if not ok.all():
-                    bad = frame[col][~ok].iloc[0]
+                    bad = values[~ok].iloc[0]
                     raise ValueError(f"Column {col!r}: value {bad!r} was never seen in training.")
                 continue
             if not isinstance(t, DiscreteColumn):
                 sdtype = self.metadata_["columns"][col]["sdtype"]
-                hint = (
-                    " give a (low, high) range in a dict instead"
-                    if isinstance(t, ContinuousColumn)
-                    else " ids are generated fresh"
-                )
                 raise ValueError(
-                    f"Conditions on column {col!r} ({sdtype}) must be ranges, not values:{hint}."
-                    if isinstance(t, ContinuousColumn)
-                    else f"Conditions on column {col!r} ({sdtype}) are not supported:{hint}."
+                    f"Conditions on column {col!r} ({sdtype}) are not supported: ids are "
+                    "generated fresh."
                 )
-            codes = t.codes(frame[col].reset_index(drop=True), col)
+            codes = t.codes(values.reset_index(drop=True), col)
             if t.has_other and (codes == len(t.categories_)).any():
-                bad = frame[col].iloc[int(np.argmax(codes == len(t.categories_)))]
+                bad = values.iloc[int(np.argmax(codes == len(t.categories_)))]
                 raise ValueError(
                     f"Column {col!r}: value {bad!r} is one of the rare values pooled in the "
                     f"'other' slot (max_categories={t.max_categories}); conditioning on it "
@@ -488,7 +660,7 @@ class TabularAdapter(BaseAdapter):
             slots.append((j, offsets[j] + codes))
         out = torch.zeros(n, 2 * d)
         if not slots:
-            return self.sampling_conditions(n, None)
+            return self._discrete_conditions(n, None)
         rows = torch.arange(n)
         first = torch.as_tensor(np.broadcast_to(slots[0][1], (n,)).copy())
         out[rows, first] = 1.0
@@ -516,7 +688,7 @@ class TabularAdapter(BaseAdapter):
             frame = pd.DataFrame(
                 {i: pd.Series([v], dtype=object) for i, v in enumerate(conditions.values())}
             )
-            frame.columns = pd.Index(list(conditions.keys()), dtype=object)
+            frame.columns = pd.Index(list(conditions.keys()), dtype=object, tupleize_cols=False)
             return frame
         raise TypeError(
             "`conditions` must be None, a dict {column: value} or a DataFrame, got "
@@ -537,6 +709,7 @@ class TabularAdapter(BaseAdapter):
             "sdtypes": sdtypes,
             "transformers": configs,
             "layout": "by_width" if self.layout_.group_by_width else "by_column",
+            "columns_index": getattr(self, "columns_index_", None),
         }
         return config, tensors
 
@@ -553,6 +726,8 @@ class TabularAdapter(BaseAdapter):
             }
             transformers.append(column_from_state(cfg, arrays))
         self.columns_ = columns
+        if config.get("columns_index") is not None:  # saved before: a flat object Index
+            self.columns_index_ = config["columns_index"]
         self.metadata_ = {"columns": {c: {"sdtype": s} for c, s in zip(columns, sdtypes)}}
         self.transformers_ = transformers
         # models saved before the spans were grouped by width keep their column order

@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
+from . import exact
 from .values import dtype_info, from_json, is_missing, restore, take_values, to_json
 
 __all__ = ["ConstantColumn", "ContinuousColumn", "DiscreteColumn", "IdColumn", "column_from_state"]
@@ -32,20 +33,51 @@ TANH, SOFTMAX = "tanh", "softmax"
 
 
 # -- continuous -------------------------------------------------------------------------------
-def _decimals(v: np.ndarray, most: int = 6) -> int | None:
+#: Values beyond 2**52 in magnitude are whole numbers: no decimal rounding (it would overflow).
+_WHOLE = 2.0**52
+#: Floats outside 2**-EXTREME .. 2**EXTREME in magnitude are modelled in a power-of-two unit.
+_EXTREME = 500
+
+
+def _decimals(v: np.ndarray, most: int = 6, relative: float = 1e-6) -> int | None:
     """The fewest decimals (1 to ``most``) that every value has, else None.
 
     A value counts as having ``d`` decimals when it is within a thousandth of the ``10**-d``
-    grid, so float32 storage noise (39.1 as 39.099998...) does not hide the precision.
+    grid and within ``relative`` of itself, so storage noise (39.1 in float32 as
+    39.099998...) does not hide the precision, and small values (1e-6) are not taken for zeros
+    with 1 decimal. Values beyond 2**52 are whole numbers and not looked at.
     """
+    v = v[np.abs(v) < _WHOLE]
     for d in range(1, most + 1):
-        if np.all(np.abs(v - np.round(v, d)) <= 10.0 ** -(d + 3)):
+        tolerance = np.minimum(10.0 ** -(d + 3), relative * np.abs(v))
+        if np.all(np.abs(v - np.round(v, d)) <= tolerance):
             return d
     return None
 
 
+def _round_decimals(x: np.ndarray, decimals: int) -> None:
+    """``np.round(x, decimals)`` in place, skipping values beyond 2**52 (already whole)."""
+    small = np.abs(x) < _WHOLE
+    x[small] = np.round(x[small], decimals)
+
+
+def _unit(v: np.ndarray) -> float:
+    """A power of two that brings the largest magnitude of ``v`` into ``[1, 2)`` when it is
+    extreme (beyond 2**500 or below 2**-500), else 1: dividing by it is exact, and the
+    mixture's sums and squares cannot overflow."""
+    top = float(np.max(np.abs(v))) if len(v) else 0.0
+    if top == 0.0:
+        return 1.0
+    _, exponent = np.frexp(top)
+    return float(np.ldexp(1.0, int(exponent) - 1)) if abs(int(exponent)) > _EXTREME else 1.0
+
+
 class ContinuousColumn:
     """Mode-specific normalization of a numerical or datetime column.
+
+    Integer and datetime columns are modelled as the exact difference from their training
+    minimum (:mod:`.exact`) and decoded to integers within the training range; floats of
+    extreme magnitude in a power-of-two unit (``unit_``), so the mixture stays finite.
 
     Parameters
     ----------
@@ -55,6 +87,13 @@ class ContinuousColumn:
         The mixture is fit on at most this many rows, drawn at random (encoding uses all rows).
     enforce_min_max : bool
         Clip decoded values to the training range (integers are always clipped and rounded).
+        Decoded floats are always clipped to the finite range of the column's dtype.
+
+    Notes
+    -----
+    The *shifted* space is the one :class:`~.ranges.RangeChecker` and conditions work in:
+    ``value - min`` for exact (integer, datetime) columns, the value itself for floats. The
+    mixture (``means_``, ``stds_``) is in shifted units divided by ``unit_``.
     """
 
     kind: ClassVar[str] = "continuous"
@@ -84,16 +123,51 @@ class ContinuousColumn:
             dtype=np.float64, na_value=np.nan
         )
 
+    @property
+    def signed_(self) -> bool:
+        return self.is_datetime_ or exact.is_signed(self.dtype_["dtype"])
+
+    @property
+    def base_key_(self) -> int:
+        """The key of the training minimum (exact columns)."""
+        return exact.key_of(self.int_min_, self.signed_)
+
+    def _shifted(self, s: pd.Series) -> np.ndarray:
+        """Values in the shifted space (float64, NaN for missing)."""
+        if not self.exact_:
+            return self._to_float(s)
+        if exact.is_exact_dtype(s.dtype):
+            keys, nan = exact.to_keys(s, self.time_unit_)
+            return exact.shifted(keys, nan, self.base_key_)
+        return self._to_float(s) - float(self.int_min_)  # e.g. a float copy of an int column
+
     def fit(self, s: pd.Series, rng: np.random.Generator) -> ContinuousColumn:
-        x = self._to_float(s)
-        nan = np.isnan(x)
         self.dtype_ = dtype_info(s)
         self.is_datetime_ = bool(pd.api.types.is_datetime64_any_dtype(s.dtype))
+        self.exact_ = exact.is_exact_dtype(s.dtype)
+        self.time_unit_ = pd.DatetimeIndex(s).unit if self.is_datetime_ else None
+        self.int_min_, self.span_ = 0, 0
+        if self.exact_:
+            keys, nan = exact.to_keys(s, self.time_unit_)
+            lo, hi = int(keys[~nan].min()), int(keys[~nan].max())
+            self.int_min_ = lo - 2**63 if self.signed_ else lo
+            self.span_ = hi - lo
+        x = self._shifted(s)
+        nan = np.isnan(x)
         self.has_nan_ = bool(nan.any())
         v = x[~nan]
-        self.min_, self.max_ = float(v.min()), float(v.max())
-        self.integral_ = bool(self.is_datetime_ or np.all(v == np.round(v)))
+        if self.exact_:
+            self.min_ = float(self.int_min_)
+            self.max_ = float(self.int_min_ + self.span_)
+        else:
+            self.min_, self.max_ = float(v.min()), float(v.max())
+        self.integral_ = bool(self.exact_ or self.is_datetime_ or np.all(v == np.round(v)))
         self.decimals_ = None if self.integral_ else _decimals(v)
+        self.unit_ = _unit(v)
+        self._fit_mixture(v / self.unit_, rng, s.name)
+        return self
+
+    def _fit_mixture(self, v: np.ndarray, rng: np.random.Generator, name: Any) -> None:
         center, scale = float(v.mean()), float(v.std())
         scale = scale if scale > 0 else 1.0
         sub = v if len(v) <= self.max_fit_rows else rng.choice(v, self.max_fit_rows, replace=False)
@@ -123,7 +197,9 @@ class ContinuousColumn:
         self.means_ = means * scale + center
         self.stds_ = np.maximum(stds * scale, 1e-6 * scale)
         self.weights_ = weights / weights.sum()
-        return self
+        arrays = (self.means_, self.stds_, self.weights_)
+        if not all(np.isfinite(a).all() for a in arrays):  # a guard: the unit should prevent it
+            raise ValueError(f"Column {name!r}: its values could not be modelled (non-finite).")
 
     @property
     def spans(self) -> list[tuple[int, str]]:
@@ -134,8 +210,21 @@ class ContinuousColumn:
     def width(self) -> int:
         return sum(w for w, _ in self.spans)
 
+    def clip_bounds(self) -> tuple[float, float]:
+        """Where decoded values are clipped, in the shifted space: the training range (always
+        for integers and datetimes), else the finite range of the column's dtype."""
+        if self.exact_:
+            return 0.0, float(self.span_)
+        if self.enforce_min_max or self.integral_:
+            return self.min_, self.max_
+        target = pd.api.types.pandas_dtype(self.dtype_["dtype"])
+        np_dtype = getattr(target, "numpy_dtype", target)
+        kind = getattr(np_dtype, "kind", "")
+        top = float(np.finfo(np_dtype).max) if kind == "f" else float(np.finfo(np.float64).max)
+        return -top, top
+
     def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
-        x = self._to_float(s)
+        x = self._shifted(s) / self.unit_
         nan = np.isnan(x)
         if nan.any() and not self.has_nan_:
             raise ValueError(f"Column {s.name!r} has missing values, unseen in training.")
@@ -168,23 +257,55 @@ class ContinuousColumn:
     def decode_parts(
         self, alpha: np.ndarray, mode: np.ndarray, nan: np.ndarray | None, name: Any
     ) -> pd.Series:
-        """Values from the scalar ``alpha``, the mode index and the missing flag of each row."""
-        alpha = np.clip(alpha.astype(np.float64), -1.0, 1.0)
-        x = alpha * (4 * self.stds_)[mode]
-        x += self.means_[mode]
-        if self.enforce_min_max or self.integral_:
-            np.clip(x, self.min_, self.max_, out=x)
+        """Values from the scalar ``alpha``, the mode index and the missing flag of each row.
+
+        A mode of ``-1`` marks a value given exactly (a condition): ``alpha`` then holds the
+        shifted value itself, taken as it is.
+        """
+        given = np.asarray(alpha, dtype=np.float64)
+        fixed = mode < 0
+        m = np.where(fixed, 0, mode) if fixed.any() else mode
+        x = np.clip(given, -1.0, 1.0) * (4 * self.stds_)[m]
+        x += self.means_[m]
+        if self.unit_ != 1.0:
+            with np.errstate(over="ignore"):  # beyond the dtype's range: clipped just below
+                x *= self.unit_
+        np.clip(x, *self.clip_bounds(), out=x)
         if self.integral_:
             np.round(x, out=x)
         elif self.decimals_ is not None:
-            np.round(x, self.decimals_, out=x)
+            _round_decimals(x, self.decimals_)
+        if fixed.any():
+            x[fixed] = given[fixed]
         if nan is None:
             nan = np.zeros(len(x), bool)
+        if self.exact_:
+            return self._restore_exact(x, nan, name)
         return self._restore(x, nan, name)
+
+    def _restore_exact(self, x: np.ndarray, nan: np.ndarray, name: Any) -> pd.Series:
+        """Integers or datetimes from rounded shifted values, exactly in the training range."""
+        keys = exact.from_shifted(np.where(nan, 0.0, x), self.span_, self.base_key_)
+        ints = exact.values_of(keys, self.signed_)
+        target = pd.api.types.pandas_dtype(self.dtype_["dtype"])
+        if self.is_datetime_:
+            stamps = np.where(nan, np.iinfo(np.int64).min, ints).astype(np.int64)
+            idx = pd.DatetimeIndex(stamps.view(f"datetime64[{self.time_unit_}]"))
+            tz = getattr(target, "tz", None)
+            if tz is not None:
+                idx = idx.tz_localize("UTC").tz_convert(tz)
+            return pd.Series(idx, name=name).astype(target)
+        if isinstance(target, np.dtype):
+            if nan.any():  # cannot happen for columns trained without missing values
+                raise ValueError(f"Column {name!r}: missing values decoded for dtype {target}.")
+            return pd.Series(ints.astype(target), name=name)
+        arr = pd.array(ints, dtype=target)
+        arr[nan] = pd.NA
+        return pd.Series(arr, name=name)
 
     def _restore(self, x: np.ndarray, nan: np.ndarray, name: Any) -> pd.Series:
         dtype = self.dtype_["dtype"]
-        if self.is_datetime_:
+        if self.is_datetime_:  # models saved before exact datetimes: float nanoseconds
             target = pd.api.types.pandas_dtype(dtype)
             quantum = {"s": 10**9, "ms": 10**6, "us": 10**3}.get(getattr(target, "unit", "ns"), 1)
             dt = pd.to_datetime(
@@ -228,6 +349,11 @@ class ContinuousColumn:
             "max": self.max_,
             "integral": self.integral_,
             "decimals": self.decimals_,
+            "exact": self.exact_,
+            "int_min": self.int_min_,
+            "span": self.span_,
+            "time_unit": self.time_unit_,
+            "unit": self.unit_,
         }
         return cfg, {"means": self.means_, "stds": self.stds_, "weights": self.weights_}
 
@@ -240,6 +366,11 @@ class ContinuousColumn:
         col.min_, col.max_ = float(cfg["min"]), float(cfg["max"])
         col.integral_ = bool(cfg["integral"])
         col.decimals_ = cfg.get("decimals")
+        # models saved before exact integers and units: floats throughout, unit 1
+        col.exact_ = bool(cfg.get("exact", False))
+        col.int_min_, col.span_ = int(cfg.get("int_min", 0)), int(cfg.get("span", 0))
+        col.time_unit_ = cfg.get("time_unit")
+        col.unit_ = float(cfg.get("unit", 1.0))
         col.means_ = np.asarray(arrays["means"], np.float64)
         col.stds_ = np.asarray(arrays["stds"], np.float64)
         col.weights_ = np.asarray(arrays["weights"], np.float64)
@@ -251,6 +382,15 @@ class ContinuousColumn:
 
 # -- discrete ---------------------------------------------------------------------------------
 _MISSING = "__tabgan_missing__"
+
+
+def _lookup(values: list[Any]) -> pd.Index:
+    """An Index of the values to look keys up in; of objects when pandas cannot infer a dtype
+    (a Python int beyond any float, 10**400)."""
+    try:
+        return pd.Index(values)
+    except OverflowError:
+        return pd.Index(values, dtype=object)
 
 
 class DiscreteColumn:
@@ -288,8 +428,8 @@ class DiscreteColumn:
         return self
 
     def _index(self) -> None:
-        self._lookup = pd.Index([_MISSING if v is None else v for v in self.categories_])
-        self._other_lookup = pd.Index([_MISSING if v is None else v for v in self.other_values_])
+        self._lookup = _lookup([_MISSING if v is None else v for v in self.categories_])
+        self._other_lookup = _lookup([_MISSING if v is None else v for v in self.other_values_])
 
     @property
     def has_other(self) -> bool:
@@ -316,7 +456,9 @@ class DiscreteColumn:
 
     def codes(self, values: pd.Series, name: Any) -> np.ndarray:
         """Slot of each value; ValueError naming the first value unseen in training."""
-        keys = self._keys(values)
+        # an object Index: no dtype inference on the keys (deprecated for intervals; overflows
+        # on a Python int beyond any float)
+        keys = pd.Index(self._keys(values).to_numpy(), dtype=object)
         codes = self._lookup.get_indexer(keys)
         unknown = codes < 0
         if unknown.any():
@@ -397,7 +539,10 @@ class IdColumn:
         vals = s.dropna()
         self.numeric_ = bool(pd.api.types.is_numeric_dtype(s.dtype))
         if self.numeric_:
-            self.start_ = int(np.nanmax(vals.to_numpy(np.float64))) + 1
+            top = vals.max()  # an exact int for integer dtypes (a float loses digits past 2**53)
+            self.start_ = (
+                int(top) if pd.api.types.is_integer_dtype(s.dtype) else int(float(top))
+            ) + 1
             self.prefix_ = ""
         else:
             self.start_ = 0

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .values import STORABLE, to_json
+
 __all__ = [
     "SDTYPES",
     "check_frame",
@@ -29,49 +31,137 @@ SDTYPES = ("numerical", "categorical", "boolean", "datetime", "id")
 ID_MIN_ROWS = 20
 
 
+#: Cell values the adapter cannot model: containers (a value per row must be one scalar).
+CONTAINERS: tuple[type, ...] = (
+    list,
+    dict,
+    set,
+    frozenset,
+    np.ndarray,
+    pd.Series,
+    pd.DataFrame,
+    pd.Index,
+)
+
+
 def check_frame(data: Any) -> pd.DataFrame:
     """Refuse what the tabular adapter cannot take, naming the column and the problem."""
     if not isinstance(data, pd.DataFrame):
-        hint = ""
-        if isinstance(data, pd.Series):
-            hint = " Use `series.to_frame()`."
-        elif isinstance(data, np.ndarray):
-            hint = " Wrap an array with `pd.DataFrame(array, columns=[...])` to name its columns."
         raise TypeError(
-            f"The tabular adapter needs a pandas DataFrame, got {type(data).__name__}.{hint}"
+            f"The tabular adapter needs a pandas DataFrame, got {type(data).__name__}."
+            f"{_frame_hint(data)}"
         )
-    if data.shape[0] == 0 or data.shape[1] == 0:
-        raise ValueError(f"The DataFrame is empty (shape {data.shape}).")
+    if data.shape[1] == 0:
+        raise ValueError(f"The DataFrame is empty: it has no columns (shape {data.shape}).")
+    if data.shape[0] == 0:
+        raise ValueError(f"The DataFrame is empty: it has no rows (shape {data.shape}).")
     dup = data.columns[data.columns.duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"The DataFrame has duplicate column names: {dup}.")
-    for col in data.columns:
-        s = data[col]
-        if s.isna().all():
-            raise ValueError(f"Column {col!r} is all missing (NaN); drop it or fill it.")
-        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            if np.isinf(vals).any():
-                raise ValueError(
-                    f"Column {col!r} holds +/-inf values; replace them (e.g. by NaN) first."
-                )
-        elif s.dtype == object:
-            kinds = python_types(s)
-            if len(kinds) > 1:
-                raise TypeError(
-                    f"Column {col!r} mixes value types ({', '.join(sorted(kinds))}); "
-                    "convert it to one type (e.g. `df[col].astype(str)`)."
-                )
-            if kinds == {"number"}:
-                vals = pd.to_numeric(s.dropna()).to_numpy(dtype=np.float64)
-                if np.isinf(vals).any():
-                    raise ValueError(f"Column {col!r} holds +/-inf values.")
-        elif isinstance(s.dtype, pd.PeriodDtype) or pd.api.types.is_timedelta64_dtype(s.dtype):
-            raise TypeError(
-                f"Column {col!r} has dtype {s.dtype}, which the tabular adapter does not "
-                "support; convert it to numbers or datetimes."
-            )
+    for i, col in enumerate(data.columns):  # by position: a bool name is no mask
+        _check_name(col)
+        _check_column(col, data.iloc[:, i])
     return data
+
+
+def _frame_hint(data: Any) -> str:
+    if isinstance(data, pd.Series):
+        return " Use `series.to_frame()`."
+    if isinstance(data, np.ndarray):
+        return " Wrap an array with `pd.DataFrame(array, columns=[...])` to name its columns."
+    if isinstance(data, (list, dict)):
+        return " Build one with `pd.DataFrame(data)`."
+    return ""
+
+
+def _check_name(col: Any) -> None:
+    try:
+        to_json(col)
+    except TypeError:
+        raise TypeError(
+            f"Column name {col!r} ({type(col).__name__}) cannot be saved with the model; "
+            "rename the column (e.g. to a str)."
+        ) from None
+
+
+def _check_column(col: Any, s: pd.Series) -> None:
+    """Refuse one column that the adapter cannot model."""
+    if s.isna().all():
+        raise ValueError(f"Column {col!r} is all missing (NaN); drop it or fill it.")
+    dtype = s.dtype
+    if pd.api.types.is_complex_dtype(dtype):
+        raise TypeError(_complex_message(col))
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        _check_finite(col, s.to_numpy(dtype=np.float64, na_value=np.nan))
+    elif s.dtype == object:
+        _check_objects(col, s)
+    elif isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        raise TypeError(
+            f"Column {col!r} has dtype {dtype}, which the tabular adapter does not "
+            "support; convert it to numbers or datetimes."
+        )
+
+
+def _check_finite(col: Any, values: np.ndarray) -> None:
+    inf = np.isinf(values)
+    if inf.any():
+        raise ValueError(
+            f"Column {col!r} holds +/-inf values (first at row {int(np.argmax(inf))}); "
+            "replace them (e.g. by NaN) first."
+        )
+
+
+def _complex_message(col: Any) -> str:
+    return (
+        f"Column {col!r} holds complex numbers; tabgan models real values: split it into "
+        "two columns, its real and imaginary parts (`df[col].real`, `df[col].imag`)."
+    )
+
+
+def _first_row(s: pd.Series, kind: type | tuple[type, ...]) -> int:
+    """The position of the first value of ``s`` of type ``kind``."""
+    return next(i for i, v in enumerate(s.tolist()) if isinstance(v, kind))
+
+
+def _check_objects(col: Any, s: pd.Series) -> None:
+    """Refuse an object column of containers, complex numbers, values that cannot be stored
+    or several kinds of values."""
+    types = {type(v) for v in s.dropna().tolist()}
+    for t in sorted(types, key=lambda t: t.__name__):
+        if issubclass(t, CONTAINERS) or (issubclass(t, tuple) and not _hashable(s, t)):
+            what = f"{t.__name__} values" if not issubclass(t, tuple) else "unhashable tuples"
+            raise TypeError(
+                f"Column {col!r} holds {what} (first at row {_first_row(s, t)}); tabgan models "
+                "one scalar value per cell: turn each into a string (e.g. "
+                f"`df[{col!r}].map(json.dumps)`) or spread its items over columns of their own."
+            )
+        if issubclass(t, (complex, np.complexfloating)):
+            raise TypeError(_complex_message(col))
+        if not issubclass(t, STORABLE):
+            raise TypeError(
+                f"Column {col!r} holds {t.__name__} values (first at row {_first_row(s, t)}), "
+                f"which the tabular adapter cannot save with the model; convert them (e.g. "
+                f"`df[{col!r}].astype(str)`)."
+            )
+    kinds = python_types(s)
+    if len(kinds) > 1:
+        raise TypeError(
+            f"Column {col!r} mixes value types ({', '.join(sorted(kinds))}); "
+            f"convert it to one type (e.g. `df[{col!r}].astype(str)`)."
+        )
+    if kinds == {"number"}:
+        floats = [float(v) if isinstance(v, (float, np.floating)) else 0.0 for v in s.tolist()]
+        _check_finite(col, np.array(floats))  # ints are finite (and may exceed a float)
+
+
+def _hashable(s: pd.Series, kind: type) -> bool:
+    try:
+        for v in s.tolist():
+            if isinstance(v, kind):
+                hash(v)
+    except TypeError:
+        return False
+    return True
 
 
 def python_types(s: pd.Series) -> set[str]:
@@ -120,7 +210,8 @@ def infer_sdtype(s: pd.Series) -> str:
 
 def infer_metadata(data: pd.DataFrame) -> dict[str, Any]:
     """Infer ``{"columns": {name: {"sdtype": ...}}}`` for a checked DataFrame."""
-    return {"columns": {col: {"sdtype": infer_sdtype(data[col])} for col in data.columns}}
+    columns = {col: {"sdtype": infer_sdtype(data.iloc[:, i])} for i, col in enumerate(data.columns)}
+    return {"columns": columns}
 
 
 def declared_sdtypes(metadata: Any, columns: Any, where: str = "the DataFrame") -> dict[Any, str]:
@@ -149,7 +240,7 @@ def merge_metadata(data: pd.DataFrame, metadata: Mapping[str, Any] | None) -> di
     if metadata is None:
         return inferred
     for col, sdtype in declared_sdtypes(metadata, data.columns).items():
-        s = data[col]
+        s = data.iloc[:, data.columns.get_loc(col)]
         if sdtype == "numerical" and not _numeric_like(s):
             raise ValueError(f"Column {col!r} is declared numerical but holds non-numbers.")
         if sdtype == "datetime" and not pd.api.types.is_datetime64_any_dtype(s.dtype):
