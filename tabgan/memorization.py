@@ -137,15 +137,24 @@ def _series_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, missing | np.isnan(values)
 
 
-def _series_instants(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A datetime column as int64 nanoseconds since the epoch (UTC) and its missing mask."""
+def _series_instants(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A datetime column as (whole seconds, nanoseconds within the second) since the epoch
+    (UTC), both int64, and its missing mask.
+
+    Split so that any instant a ``datetime64`` of any unit holds compares alike whatever the
+    unit, year 3000 in seconds included (its nanosecond count overflows int64).
+    """
     if not pd.api.types.is_datetime64_any_dtype(s.dtype):
         s = pd.to_datetime(s, errors="coerce")
     if getattr(s.dt, "tz", None) is not None:
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    s = s.dt.as_unit("ns")
     missing = s.isna().to_numpy()
-    return s.to_numpy(np.int64, na_value=0), missing
+    values = s.to_numpy()
+    unit = np.datetime_data(values.dtype)[0]
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    ticks = np.where(missing, 0, values.view(np.int64))
+    seconds, within = np.divmod(ticks, per_second)
+    return seconds, within * (10**9 // per_second), missing
 
 
 def _inferred_sdtype(s: pd.Series) -> str:
@@ -290,9 +299,10 @@ class RowKey:
             if kind == "text":
                 fields.append(pd.util.hash_array(as_text(s).astype(object)))
             elif kind == "datetime":
-                ns, missing = _series_instants(s)
+                seconds, nanos, missing = _series_instants(s)
                 fields.append(np.where(missing, _MISSING, _INTEGER))
-                fields.append(np.where(missing, 0, ns).astype(np.int64).view(np.uint64))
+                fields.append(seconds.astype(np.int64).view(np.uint64))
+                fields.append(nanos.astype(np.int64).view(np.uint64))
             else:
                 values, missing = _series_numbers(s)
                 fields.extend(_number_cells(values, missing, bits))

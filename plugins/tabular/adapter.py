@@ -300,24 +300,22 @@ class TabularAdapter(BaseAdapter):
         absent = [c for c in keep if c not in data.columns]
         if absent:
             raise ValueError(f"The rows lack the training column(s) {absent}.")
-        view = data[keep]
-        converted = {}
-        for c in keep:
-            s = view[c]
+        # by position: labels such as True/False would select rows as a boolean mask
+        positions = [data.columns.get_loc(c) for c in keep]
+        if not all(isinstance(p, int) for p in positions):
+            raise ValueError("The rows have duplicated column names; the training data had none.")
+        view = data.iloc[:, positions].copy()
+        for i, c in enumerate(keep):
+            s = view.iloc[:, i]
             numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(
                 s.dtype
             )
             if sdtypes[c] == "numerical" and not numeric:
-                converted[c] = pd.to_numeric(s, errors="coerce")
+                view.isetitem(i, pd.to_numeric(s, errors="coerce"))
             elif sdtypes[c] in ("categorical", "boolean") and (
                 numeric or pd.api.types.is_datetime64_any_dtype(s.dtype)
             ):
-                converted[c] = pd.Series(as_text(s), index=s.index, dtype=object)
-        if not converted:
-            return view
-        view = view.copy()
-        for c, values in converted.items():
-            view[c] = values
+                view.isetitem(i, pd.Series(as_text(s), index=s.index, dtype=object))
         return view
 
     # -- networks -----------------------------------------------------------------------------

@@ -179,6 +179,13 @@ def test_bool_column_names_are_not_a_mask() -> None:
     pd.testing.assert_series_equal(back[False], df[False])
 
 
+def test_bool_column_names_through_the_estimator_and_its_copy_guard() -> None:
+    df = _base()
+    df.columns = [True, False]
+    out = _gan().fit(df).sample(5, drop_copies=True)
+    pd.testing.assert_index_equal(out.columns, df.columns)
+
+
 def test_column_name_that_cannot_be_saved_is_refused() -> None:
     df = _base()
     df.columns = pd.Index(["x", frozenset({1})], dtype=object)
@@ -381,6 +388,12 @@ def test_far_future_datetimes_in_seconds() -> None:
     _, back = _roundtrip(df)
     assert back["t"].dtype == df["t"].dtype
     assert back["t"].between(df["t"].min(), df["t"].max()).all()
+
+
+def test_far_future_datetimes_through_the_estimator_and_its_copy_guard() -> None:
+    df = _with(t=pd.Series(pd.date_range("2999-12-01", periods=N, freq="D", unit="s")))
+    out = _gan().fit(df).sample(5, drop_copies=True)
+    assert out["t"].dtype == df["t"].dtype
 
 
 class _Color(enum.Enum):
