@@ -18,18 +18,16 @@ audio_digits_spectrograms.png and audio_digits_generated_*.wav.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _common import StepClock, argument_parser, md_header, md_row, set_threads
 from torch import nn
 
 from tabgan import GANSynthesizer
-from tabgan.callbacks import Callback
 from tabgan.plugins.audio import AudioAdapter, WaveGANGenerator, load_audio, to_wav
 
 RATE, LENGTH = 16000, 16384
@@ -89,37 +87,27 @@ def inception_score(p: np.ndarray) -> float:
     return float(np.exp(kl.mean()))
 
 
-class _StepClock(Callback):
-    """Wall-clock time at the end of every generator step."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-
-    def on_step_end(self, trainer: Any, logs: dict[str, Any]) -> None:
-        self.times.append(time.perf_counter())
-
-
 def steps_per_second(width: int, threads: int, steps: int) -> float:
     """Generator steps (each with 5 critic steps, batch 64, slice 16384) per second.
 
     Timed between the ends of the first and the last step, so set-up and the first step's
     warm-up are left out.
     """
-    torch.set_num_threads(threads)
+    set_threads(threads)
     x = np.random.default_rng(0).uniform(-0.5, 0.5, (64, LENGTH)).astype(np.float32)
-    clock = _StepClock()
-    GANSynthesizer(AudioAdapter(width=width), epochs=steps, verbose=False, callbacks=[clock]).fit(x)
-    return (len(clock.times) - 1) / (clock.times[-1] - clock.times[0])
+    clock = StepClock()  # ticked at the end of every generator step
+    gan = GANSynthesizer(
+        AudioAdapter(width=width), epochs=steps, verbose=False, callbacks=[clock.callback()]
+    )
+    gan.fit(x)
+    return clock.steps_per_second()
 
 
 def speed_table() -> list[str]:
-    lines = [
-        "| width d | steps timed | steps/s, 1 thread | steps/s, 2 threads |",
-        "|---|---|---|---|",
-    ]
+    lines = md_header(["width d", "steps timed", "steps/s, 1 thread", "steps/s, 2 threads"])
     for width, steps in ((16, 4), (32, 3), (64, 2)):
         s1, s2 = steps_per_second(width, 1, steps), steps_per_second(width, 2, steps)
-        lines.append(f"| {width} | {steps - 1} | {s1:.3f} | {s2:.3f} |")
+        lines.append(md_row([width, steps - 1, f"{s1:.3f}", f"{s2:.3f}"]))
         print(lines[-1], flush=True)
     return lines
 
@@ -147,12 +135,11 @@ def spectrogram_png(real: np.ndarray, fake: np.ndarray, path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("data", type=Path, nargs="?", help="folder from make_spoken_digits.py")
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--train-seconds", type=float, default=240.0)
     parser.add_argument("--classifier-seconds", type=float, default=60.0)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--n-generated", type=int, default=200)
     parser.add_argument(
@@ -173,8 +160,7 @@ def main() -> None:
         return
     if args.data is None:
         parser.error("give the data folder (from benchmarks/data/make_spoken_digits.py)")
-    torch.set_num_threads(args.threads)
-    print(f"torch threads: {torch.get_num_threads()}, device: {args.device}")
+    print(f"torch threads: {set_threads(args.threads)}, device: {args.device}")
 
     loaded = load_audio(args.data, rate=RATE, length=LENGTH)
     names = sorted(set(loaded.labels or []))
@@ -231,9 +217,8 @@ def main() -> None:
     ):
         rows.append((name, inception_score(p), float(p.max(1).mean())))
     lines = [
-        "| clips | inception score | mean top-class probability |",
-        "|---|---|---|",
-        *[f"| {a} | {b:.2f} | {c:.3f} |" for a, b, c in rows],
+        *md_header(["clips", "inception score", "mean top-class probability"]),
+        *[md_row([a, f"{b:.2f}", f"{c:.3f}"]) for a, b, c in rows],
     ]
     print("\n".join(lines))
     print(f"conditional samples classified as the asked digit: {cond_acc:.3f} (chance 0.1)")

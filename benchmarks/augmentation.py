@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from imblearn.over_sampling import SMOTE, SMOTENC, RandomOverSampler
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -38,6 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import argument_parser, command_line, markdown_table, set_threads  # noqa: E402
 from datasets import load_adult, load_caravan, load_default  # noqa: E402
 
 from tabgan import GANSynthesizer  # noqa: E402
@@ -207,14 +207,8 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["dataset", "classifier", "_o"]).drop(columns="_o")
 
 
-def markdown(table: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(False)]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--datasets", nargs="+", default=["default", "adult"])
     parser.add_argument(
         "--methods", nargs="+", default=["none", "random", "smote", "gan", "gan+filter"]
@@ -223,13 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=50, help="GAN epochs (modest: shared CPU)")
     parser.add_argument("--adult-rows", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(RESULTS / "augmentation.md"))
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    print(
-        f"torch threads: {torch.get_num_threads()}, GAN epochs: {args.epochs}, folds: {args.folds}"
-    )
+    threads = set_threads(args.threads)
+    print(f"torch threads: {threads}, GAN epochs: {args.epochs}, folds: {args.folds}")
     t0 = time.perf_counter()
     results = run(args)
     table = summarize(results)
@@ -238,12 +229,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"total {total:.0f} s")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/augmentation.py " + " ".join(argv or sys.argv[1:])
+    command = command_line(__file__, argv)
     out.write_text(
-        f"# Augmentation benchmark\n\n`{command.strip()}` (torch threads {args.threads}, "
+        f"# Augmentation benchmark\n\n`{command}` (torch threads {threads}, "
         f"GAN epochs {args.epochs}, {args.folds}-fold stratified CV, total {total:.0f} s)\n\n"
         "Mean ± std over folds; `resample_s` is the wall time to resample one training fold "
-        "(GAN training included).\n\n" + markdown(table) + "\n"
+        "(GAN training included).\n\n" + markdown_table(table) + "\n"
     )
     results.to_csv(out.with_suffix(".csv"), index=False)
     print(f"wrote {out}")

@@ -11,12 +11,11 @@ float32 training tensor with the default ``max_categories=100`` (rare values poo
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 
 import numpy as np
 import pandas as pd
-import torch
+from _common import md_header, md_row, peak_rss_mb, set_threads
 
 from tabgan.plugins.tabular import TabularAdapter
 
@@ -40,15 +39,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--categories", type=int, default=5_000)
     parser.add_argument("--encode-unpooled", action="store_true", help="allocate it too")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    threads = set_threads(1)
     df = table(args.rows, args.categories)
     n_values = df["city"].nunique()
-    print(
-        f"torch threads: {torch.get_num_threads()}; {args.rows:,} rows; "
-        f"city has {n_values:,} values"
-    )
-    print("| max_categories | encoded width | training tensor (MiB) | encoder fit + encode (s) |")
-    print("|---|---|---|---|")
+    print(f"torch threads: {threads}; {args.rows:,} rows; city has {n_values:,} values")
+    columns = [
+        "max_categories",
+        "encoded width",
+        "training tensor (MiB)",
+        "encoder fit + encode (s)",
+    ]
+    print("\n".join(md_header(columns)))
     for max_categories in (100, n_values + 1):
         t = time.perf_counter()
         adapter = TabularAdapter(max_categories=max_categories)
@@ -63,9 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             width = adapter.encode(df.head(8)).shape[1]
             mib, note = args.rows * width * 4 / 2**20, " (computed, not allocated)"
         secs = time.perf_counter() - t
-        print(f"| {max_categories:,} | {width:,} | {mib:,.0f}{note} | {secs:.1f} |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MB")
+        print(md_row([f"{max_categories:,}", f"{width:,}", f"{mib:,.0f}{note}", f"{secs:.1f}"]))
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

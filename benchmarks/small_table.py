@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
-import torch
+from _common import md_header, md_row, quality_scores, set_threads
 from palmerpenguins import load_penguins
-from sdmetrics.reports.single_table import QualityReport
 
 from tabgan import GANSynthesizer
 
@@ -25,11 +23,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--epochs", type=int, default=300)
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    threads = set_threads(1)
     real = load_penguins()
-    print(f"torch threads: {torch.get_num_threads()}; penguins {real.shape}; {args.epochs} epochs")
-    print("| batch_size | seed | batch used | steps | fit (s) | sdmetrics quality |")
-    print("|---|---|---|---|---|---|")
+    print(f"torch threads: {threads}; penguins {real.shape}; {args.epochs} epochs")
+    columns = ["batch_size", "seed", "batch used", "steps", "fit (s)", "sdmetrics quality"]
+    print("\n".join(md_header(columns)))
     for batch in (None, 500):
         for seed in args.seeds:
             t = time.perf_counter()
@@ -37,15 +35,9 @@ def main(argv: list[str] | None = None) -> None:
                 epochs=args.epochs, batch_size=batch, random_state=seed, verbose=False
             ).fit(real)
             fit_s = time.perf_counter() - t
-            report = QualityReport()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                report.generate(real, gan.sample(len(real)), gan.adapter_.metadata_, verbose=False)
-            print(
-                f"| {batch or 'default'} | {seed} | {gan.config_.batch_size} | {gan.n_steps_} | "
-                f"{fit_s:.0f} | {report.get_score():.3f} |",
-                flush=True,
-            )
+            scores = quality_scores(real, gan.sample(len(real)), gan.adapter_.metadata_)
+            cells = [batch or "default", seed, gan.config_.batch_size, gan.n_steps_]
+            print(md_row([*cells, f"{fit_s:.0f}", f"{scores['quality']:.3f}"]), flush=True)
 
 
 if __name__ == "__main__":

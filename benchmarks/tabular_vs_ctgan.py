@@ -10,10 +10,11 @@ and measures:
   optimizer step hook, so the same clock for both and blind to encoding and setup) / epochs; ours
   also reports its trainer's own clock (``history_.seconds``); the whole ``fit`` wall time too;
 * sampling: wall time of ``sample(100_000)``;
-* peak memory: the worker process's peak resident set size (``resource.getrusage`` max RSS) read
-  right after sampling; "peak - baseline" is that peak minus the RSS before the timed work
-  (imports, data and a 200-row untimed warm-up done). tracemalloc is not used: it does not
-  see torch's tensor allocations;
+* peak memory: the worker process's own peak resident set size (``VmHWM``, see
+  ``_common.peak_rss_mb``: ``resource.getrusage``'s max RSS would carry the parent's peak into
+  the worker) read right after sampling; "peak - baseline" is that peak minus the peak before
+  the timed work (imports, data and a 200-row untimed warm-up done). tracemalloc is not used:
+  it does not see torch's tensor allocations;
 * quality: sdmetrics ``QualityReport`` score (and its two properties) of a synthetic table the
   size of the training split against the training split, with one metadata dict for both models
   (inferred by the tabular adapter when it can, else by dtype);
@@ -38,7 +39,6 @@ invocation.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import math
@@ -58,6 +58,16 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _common import (  # noqa: E402
+    StepClock,
+    argument_parser,
+    command_line,
+    md_header,
+    md_row,
+    peak_rss_mb,
+    quality_scores,
+    set_threads,
+)
 from datasets import load  # noqa: E402
 
 MODELS = ("ours", "ctgan")
@@ -83,25 +93,16 @@ METRICS: list[tuple[str, str, bool, float | None]] = [
 
 
 # -- shared helpers (parent and worker) --------------------------------------------------------
-def infer_metadata(train: pd.DataFrame) -> tuple[dict[str, Any], str]:
-    """The sdmetrics single-table metadata, from the tabular adapter when it is available."""
-    try:
-        from tabgan.plugins.tabular import infer_metadata as tabular_metadata
-    except ImportError:
-        pass
-    else:
-        return json.loads(json.dumps(tabular_metadata(train))), "inferred by the tabular adapter"
-    cols: dict[str, dict[str, str]] = {}
-    for name, s in train.items():
-        if pd.api.types.is_bool_dtype(s):
-            cols[str(name)] = {"sdtype": "boolean"}
-        elif pd.api.types.is_datetime64_any_dtype(s):
-            cols[str(name)] = {"sdtype": "datetime"}
-        elif pd.api.types.is_numeric_dtype(s):
-            cols[str(name)] = {"sdtype": "numerical"}
-        else:
-            cols[str(name)] = {"sdtype": "categorical"}
-    return {"columns": cols}, "by dtype (benchmark fallback)"
+#: How the sdmetrics metadata is made (printed in each data set's section).
+METADATA_SOURCE = "inferred by the tabular adapter"
+
+
+def infer_metadata(train: pd.DataFrame) -> dict[str, Any]:
+    """The sdmetrics single-table metadata, as the tabular adapter infers it, JSON-clean (it
+    travels to the workers in their JSON config)."""
+    from tabgan.plugins.tabular import infer_metadata as tabular_metadata
+
+    return json.loads(json.dumps(tabular_metadata(train)))
 
 
 def discrete_columns(metadata: dict[str, Any]) -> list[str]:
@@ -112,24 +113,26 @@ def is_classification(y: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(y) or y.nunique() <= 10
 
 
-def row_keys(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """A 64-bit hash per row; numbers compared as float64, everything else as text."""
-    norm = {}
-    for c in columns:
-        s = df[c]
-        if pd.api.types.is_bool_dtype(s):
-            norm[c] = s.astype("float64")
-        elif pd.api.types.is_numeric_dtype(s):
-            norm[c] = s.astype("float64")
-        else:
-            norm[c] = s.astype(object).where(s.notna(), "<NA>").astype(str)
-    return pd.util.hash_pandas_object(pd.DataFrame(norm), index=False).to_numpy()
+def exact_copies(rows: pd.DataFrame, train: pd.DataFrame, metadata: dict[str, Any]) -> int:
+    """Rows of ``rows`` identical to a training row, by tabgan's value equality
+    (:func:`tabgan.evaluation.privacy.row_hashes`, the exact-copy check of ``evaluate``)."""
+    from tabgan.evaluation.privacy import row_hashes
+
+    h_rows, h_train = row_hashes([rows[list(train.columns)], train], metadata)
+    return int(np.isin(h_rows, h_train).sum())
 
 
 def ml_efficacy(
     train: pd.DataFrame, test: pd.DataFrame, target: str, cats: list[str], threads: int
 ) -> dict[str, float]:
-    """Fit HGB and LogisticRegression on ``train``; score them on the real ``test``."""
+    """Fit HGB and LogisticRegression on ``train``; score them on the real ``test``.
+
+    Deliberately not ``tabgan.evaluation.ml_efficacy`` (a random forest scored by accuracy,
+    macro F1 and ROC AUC): this table's protocol is two other model families, HGB with its
+    native categorical handling and one-hot + LogisticRegression, scored by the *minority*
+    class's F1 and ROC AUC (R^2 for regression targets), the same for ours and CTGAN, as in
+    the published results files.
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.impute import SimpleImputer
@@ -217,28 +220,6 @@ def ml_efficacy(
     return res
 
 
-def quality(real: pd.DataFrame, synth: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, float]:
-    with warnings.catch_warnings():
-        # sdmetrics 0.32 marks reports.single_table as deprecated; the brief asks for this one.
-        warnings.simplefilter("ignore")
-        from sdmetrics.reports.single_table import QualityReport
-
-        report = QualityReport()
-        report.generate(real, synth[real.columns], metadata, verbose=False)
-        props = report.get_properties().set_index("Property")["Score"]
-    return {
-        "quality": float(report.get_score()),
-        "column_shapes": float(props.get("Column Shapes", np.nan)),
-        "pair_trends": float(props.get("Column Pair Trends", np.nan)),
-    }
-
-
-def peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-
-
 # -- worker: one model, one data set, one seed, in its own process -----------------------------
 def fit_ours(train, metadata, cfg) -> tuple[Any, dict[str, float]]:
     from tabgan import GANSynthesizer
@@ -290,46 +271,14 @@ def encoder_ctgan(train, metadata, cfg) -> float:
     return time.perf_counter() - t0
 
 
-class StepClock:
-    """Timestamps of every ``torch.optim`` step while active (torch's public global hook).
-
-    Training time = first to last optimizer step, scaled by n / (n - 1) steps: the same rule
-    for both models, blind to the setup either does before its first step.
-    """
-
-    def __enter__(self) -> StepClock:
-        from torch.optim.optimizer import register_optimizer_step_post_hook
-
-        self.count, self.first, self.last = 0, 0.0, 0.0
-        self._handle = register_optimizer_step_post_hook(self._hook)
-        return self
-
-    def _hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        now = time.perf_counter()
-        if self.count == 0:
-            self.first = now
-        self.last = now
-        self.count += 1
-
-    def __exit__(self, *exc: Any) -> None:
-        self._handle.remove()
-
-    def training_seconds(self) -> float:
-        if self.count < 2:
-            return float("nan")
-        return (self.last - self.first) * self.count / (self.count - 1)
-
-
 def worker(cfg_path: str) -> None:
     cfg = json.loads(Path(cfg_path).read_text())
-    import torch
-
-    torch.set_num_threads(cfg["threads"])
+    threads = set_threads(cfg["threads"])
     warnings.filterwarnings("ignore", category=FutureWarning)
     train = pd.read_parquet(cfg["train"])
     holdout = pd.read_parquet(cfg["holdout"])
     metadata = cfg["metadata"]
-    out: dict[str, Any] = {"threads": torch.get_num_threads()}
+    out: dict[str, Any] = {"threads": threads}
     fit, enc = (fit_ours, encoder_ours) if cfg["model"] == "ours" else (fit_ctgan, encoder_ctgan)
     # Warm-up on 200 rows, untimed: imports and first-call costs must not count.
     enc(train.head(200), metadata, cfg)
@@ -338,8 +287,9 @@ def worker(cfg_path: str) -> None:
     out["encoder_fit_s"] = enc(train, metadata, cfg)
     gc.collect()
 
-    clock = StepClock()
-    with clock:
+    # Training time = first to last optimizer step, scaled by n / (n - 1) steps: the same
+    # rule for both models, blind to the setup either does before its first step.
+    with StepClock() as clock:
         model, extra = fit(train, metadata, cfg)
     out.update(extra)
     out["optimizer_steps"] = clock.count
@@ -354,7 +304,7 @@ def worker(cfg_path: str) -> None:
         out["trainer_epoch_s"] = out["trainer_s"] / max(out["epochs_run"], 1)
 
     cols = list(train.columns)
-    out["copies"] = int(np.isin(row_keys(synth, cols), row_keys(train, cols)).sum())
+    out["copies"] = exact_copies(synth, train, metadata)
     out["sample_rows"] = len(synth)
     out["dtypes_kept"] = bool(list(synth.columns) == cols) and all(
         str(synth[c].dtype) == str(train[c].dtype) for c in cols
@@ -363,7 +313,7 @@ def worker(cfg_path: str) -> None:
     synth_eval = synth.iloc[:n_eval].reset_index(drop=True)
     real_eval = train.sample(n_eval, random_state=0) if n_eval < len(train) else train
     t0 = time.perf_counter()
-    out.update(quality(real_eval.reset_index(drop=True), synth_eval, metadata))
+    out.update(quality_scores(real_eval.reset_index(drop=True), synth_eval, metadata))
     out["quality_s"] = time.perf_counter() - t0
     cats = discrete_columns(metadata)
     synth_train = synth.iloc[: len(train)].reset_index(drop=True)
@@ -378,9 +328,7 @@ def profile_worker(cfg_path: str) -> None:
     import pstats
 
     cfg = json.loads(Path(cfg_path).read_text())
-    import torch
-
-    torch.set_num_threads(cfg["threads"])
+    set_threads(cfg["threads"])
     train = pd.read_parquet(cfg["train"])
     metadata = cfg["metadata"]
     prof = cProfile.Profile()
@@ -506,10 +454,7 @@ def mean_sd(values: list[float], key: str) -> str:
 def dataset_table(
     runs: dict[str, list[dict[str, Any]]], real: dict[str, float], sample_rows: int
 ) -> list[str]:
-    lines = [
-        "| metric | ours (tabgan) | CTGAN 0.12.1 | ours / CTGAN | target | met |",
-        "|---|---|---|---|---|---|",
-    ]
+    lines = md_header(["metric", "ours (tabgan)", "CTGAN 0.12.1", "ours / CTGAN", "target", "met"])
     ok = {m: [r for r in runs.get(m, []) if "error" not in r] for m in MODELS}
     keys = list(METRICS)
     reg = any("hgb_r2" in r for rs in ok.values() for r in rs)
@@ -532,9 +477,7 @@ def dataset_table(
         tgt = "-" if target is None else (f"<= {target:g}" if lower else f">= {target:g}")
         if key in real:
             label += f" (real: {fmt(real[key], key)})"
-        lines.append(
-            f"| {label} | {mean_sd(ours, key)} | {mean_sd(theirs, key)} | {ratio} | {tgt} | {met} |"
-        )
+        lines.append(md_row([label, mean_sd(ours, key), mean_sd(theirs, key), ratio, tgt, met]))
     for m in MODELS:
         for i, r in enumerate(runs.get(m, [])):
             if "error" in r:
@@ -556,24 +499,23 @@ def per_seed_table(runs: dict[str, list[dict[str, Any]]], seeds: list[int]) -> l
         "copies",
         "threads",
     ]
-    lines = ["| model | seed | " + " | ".join(keys) + " |", "|---" * (len(keys) + 2) + "|"]
+    lines = md_header(["model", "seed", *keys])
     for m in MODELS:
         for seed, r in zip(seeds, runs.get(m, [])):
             if "error" in r:
-                lines.append(f"| {m} | {seed} | failed: {r['error'][:80]} |")
+                lines.append(md_row([m, seed, f"failed: {r['error'][:80]}"]))
                 continue
             cells = [fmt(r[k], k) if k in r else "-" for k in keys]
-            lines.append(f"| {m} | {seed} | " + " | ".join(cells) + " |")
+            lines.append(md_row([m, seed, *cells]))
     return lines
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = argument_parser(__doc__, full_doc=True, choices=(1, 2))
     p.add_argument("--datasets", nargs="+", default=["adult", "default"])
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    p.add_argument("--threads", type=int, choices=(1, 2), default=1)
     p.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     p.add_argument("--sample-rows", type=int, default=SAMPLE_ROWS)
     p.add_argument(
@@ -593,15 +535,15 @@ def main() -> None:
 
     import torch
 
-    torch.set_num_threads(args.threads)
+    threads = set_threads(args.threads)
     header = (
-        f"threads: torch.get_num_threads() = {torch.get_num_threads()} in every worker; "
+        f"threads: torch.get_num_threads() = {threads} in every worker; "
         f"epochs {args.epochs}, batch size {args.batch_size}, seeds {args.seeds}"
     )
     print(header, flush=True)
     started = time.strftime("%Y-%m-%d %H:%M")
     load_start = os.getloadavg()
-    cmd = ("python benchmarks/tabular_vs_ctgan.py " + " ".join(sys.argv[1:])).strip()
+    cmd = command_line(__file__)
     sections: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="tabgan_bench_") as tmpdir:
         tmp = Path(tmpdir)
@@ -611,7 +553,7 @@ def main() -> None:
             train_path, hold_path = tmp / f"{name}_train.parquet", tmp / f"{name}_hold.parquet"
             train.to_parquet(train_path)
             holdout.to_parquet(hold_path)
-            metadata, meta_src = infer_metadata(train)
+            metadata, meta_src = infer_metadata(train), METADATA_SOURCE
             base = {
                 "train": str(train_path),
                 "holdout": str(hold_path),
@@ -634,8 +576,7 @@ def main() -> None:
                     print(f"### {key}\n{text}")
                 continue
             real = ml_efficacy(train, holdout, target, discrete_columns(metadata), args.threads)
-            cols = list(train.columns)
-            real["copies"] = float(np.isin(row_keys(holdout, cols), row_keys(train, cols)).sum())
+            real["copies"] = float(exact_copies(holdout, train, metadata))
             print(
                 f"\n{name}: train {train.shape}, holdout {holdout.shape}, target {target!r}, "
                 f"metadata {meta_src}; real-data efficacy "
@@ -705,9 +646,9 @@ def main() -> None:
         "Time per epoch = first to last optimizer step / epochs, the same clock for both models "
         "(a global `torch.optim` step hook; `trainer_epoch_s` is our trainer's own clock). "
         "Encoder fit = the column encoder fit alone, outside the model. "
-        "Peak RSS = the worker process's "
-        "`ru_maxrss` after sampling; baseline = RSS before the timed work. Quality = sdmetrics "
-        "`QualityReport` on a synthetic table the size of the training split. "
+        "Peak RSS = the worker process's own peak RSS (`VmHWM`) after sampling; baseline = "
+        "that before the timed work. Quality = sdmetrics `QualityReport` on a synthetic table "
+        "the size of the training split. "
         "HGB = HistGradientBoostingClassifier, LogReg = one-hot + LogisticRegression, trained on "
         "synthetic rows and tested on the real holdout.",
         "",

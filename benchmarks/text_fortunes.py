@@ -14,13 +14,9 @@ quality (BLEU-4 vs held-out) / diversity (self-BLEU-4) trade-off is plotted
 
 from __future__ import annotations
 
-import argparse
 import copy
 import os
-import platform
 import re
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -30,10 +26,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import torch  # noqa: E402
+from _common import (  # noqa: E402
+    argument_parser,
+    command_line,
+    compute_note,
+    markdown_table,
+    set_threads,
+)
 
 from tabgan import GANSynthesizer  # noqa: E402
-from tabgan.callbacks import Callback  # noqa: E402
+from tabgan.engine.callbacks import Callback  # noqa: E402
 from tabgan.plugins.text import TextAdapter, bleu, self_bleu  # noqa: E402
 
 FORTUNES = Path("/usr/share/games/fortunes")
@@ -77,9 +79,8 @@ def scores(samples: list[str], refs: list[list[str]]) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=1)
+    quick = "smoke run: 400 sentences, 1 MLE epoch, T=1 only, nothing written"
+    ap = argument_parser(__doc__, quick=quick)
     ap.add_argument("--n-train", type=int, default=5000)
     ap.add_argument("--mle-epochs", type=int, default=12)
     ap.add_argument("--adv-epochs", type=int, default=1)
@@ -87,9 +88,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.n_train, args.mle_epochs, args.adv_epochs, args.n_samples = 400, 1, 1, 50
-    torch.set_num_threads(args.threads)
+    threads = set_threads(args.threads)
     load_start = os.getloadavg()[0]
-    print(f"torch threads: {torch.get_num_threads()}; load average {load_start:.1f}")
+    print(f"torch threads: {threads}; load average {load_start:.1f}")
     wall0 = time.perf_counter()
 
     texts = load_fortunes()
@@ -137,25 +138,20 @@ def main() -> None:
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     table.to_csv(RESULTS / "text_fortunes.csv", index=False)
-    command = shlex.join(["python", "benchmarks/text_fortunes.py", *sys.argv[1:]])
+    # the markdown table: the first 8 columns, the temperature as "T" (blank for real text)
+    md_table = table.iloc[:, :8].rename(columns={"temperature": "T"})
+    md_table["T"] = [("" if np.isnan(t) else f"{t:g}") for t in table["temperature"]]
     md = [
         f"# Fortunes: BLEU vs held-out and self-BLEU, MLE vs MLE+GAN ({len(train)} train "
         f"sentences, {args.n_samples} samples per row)",
         "",
-        f"Command: `{command}`. Compute: {os.cpu_count()} CPU cores "
-        f"({platform.processor() or platform.machine()}), torch {torch.__version__}, "
-        f"{torch.get_num_threads()} torch thread(s), load average {load_start:.1f} at start; "
+        f"Command: `{command_line(__file__)}`. Compute: {compute_note(load_start)}; "
         f"whole run {time.perf_counter() - wall0:.0f}s. {fit_line}. "
         f"References: {len(refs)} held-out sentences; BLEU/self-BLEU on lower-cased word "
         f"tokens. Table also in `text_fortunes.csv`, plot `text_fortunes_temperature.png`.",
         "",
-        "| model | T | BLEU-2 | BLEU-3 | BLEU-4 | selfBLEU-2 | selfBLEU-3 | selfBLEU-4 |",
-        "|---|---|---|---|---|---|---|---|",
+        markdown_table(md_table, ".3f"),
     ]
-    for r in table.itertuples(index=False):
-        t = "" if np.isnan(r.temperature) else f"{r.temperature:g}"
-        vals = list(r)[2:8]
-        md.append(f"| {r.model} | {t} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
     md += ["", "Samples at T=1:", ""]
     md += [f"- {name}: " + " / ".join(f"`{x}`" for x in xs) for name, xs in examples.items()]
     (RESULTS / "text_fortunes.md").write_text("\n".join(md) + "\n")

@@ -21,17 +21,15 @@ It also times adversarial steps/second at (vocab 1000, len 20) and (vocab 5000, 
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import shlex
-import sys
 import time
 from pathlib import Path
 
 import torch
+from _common import argument_parser, command_line, compute_note, markdown_table, set_threads
 
-from tabgan.losses import get_loss
+from tabgan.engine.losses import get_loss
+from tabgan.engine.training import GANTrainer, TrainingConfig
 from tabgan.plugins.text import (
     DiscriminatorConfig,
     GeneratorConfig,
@@ -41,18 +39,8 @@ from tabgan.plugins.text import (
     TextSampler,
 )
 from tabgan.plugins.text.mle import mean_token_nll, mle_pretrain
-from tabgan.training import GANTrainer, TrainingConfig
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def markdown(frame, fmt: str) -> str:
-    cells = [
-        [f"{v:{fmt}}" if isinstance(v, float) else str(v) for v in row]
-        for row in frame.itertuples(index=False)
-    ]
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
-    return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
 
 
 def make_oracle(vocab: int, length: int, seed: int) -> TextGenerator:
@@ -146,9 +134,9 @@ def steps_per_second(vocab: int, length: int, n_steps: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=1)
+    ap = argument_parser(
+        __doc__, quick="smoke run: 500 sequences, 2 MLE epochs, 10 adversarial steps"
+    )
     ap.add_argument("--n-train", type=int, default=5000)
     ap.add_argument("--mle-epochs", type=int, default=15)
     ap.add_argument("--adv-steps", type=int, default=400)
@@ -167,10 +155,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.n_train, args.mle_epochs, args.adv_steps = 500, 2, 10
-    torch.set_num_threads(args.threads)
+    threads = set_threads(args.threads)
     vocab, length, latent = 1000, 20, 32
     load_start = os.getloadavg()[0]
-    print(f"torch threads: {torch.get_num_threads()}; load average {load_start:.1f}")
+    print(f"torch threads: {threads}; load average {load_start:.1f}")
     wall0 = time.perf_counter()
     torch.manual_seed(0)
 
@@ -249,14 +237,11 @@ def main() -> None:
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / "text_oracle.md"
-        command = shlex.join(["python", "benchmarks/text_oracle.py", *sys.argv[1:]])
         out.write_text(
             f"# Texygen oracle (vocab {vocab}, len {length}, {args.n_train} train seqs), "
-            f"torch threads {torch.get_num_threads()}\n\n"
-            f"Command: `{command}`. Compute: {os.cpu_count()} CPU cores "
-            f"({platform.processor() or platform.machine()}), torch "
-            f"{torch.__version__}, {torch.get_num_threads()} torch thread(s), load average "
-            f"{load_start:.1f} at start; whole run {time.perf_counter() - wall0:.0f}s "
+            f"torch threads {threads}\n\n"
+            f"Command: `{command_line(__file__)}`. Compute: {compute_note(load_start)}; "
+            f"whole run {time.perf_counter() - wall0:.0f}s "
             f"(oracle data {t_data:.0f}s). MLE: at most {args.mle_epochs} epochs, batch 64, "
             f"lr 5e-3, 10% held out, patience 3; adversarial: {args.adv_steps} RSGAN steps, "
             f"batch 64, inverse temperature 1 -> 100 (exponential). The oracle's NLL of its own "
@@ -264,12 +249,12 @@ def main() -> None:
             "NLL_oracle: 2000 generated sequences scored by the oracle; NLL_test: 1000 held-out "
             "oracle sequences scored by the generator (per token, nats; lower is better). "
             "`seconds` is cumulative training time.\n\n"
-            + markdown(table, ".3f")
+            + markdown_table(table, ".3f")
             + "\n\n"
-            + markdown(speed, ".2f")
+            + markdown_table(speed, ".2f")
             + f"\n\nSpeed: adversarial steps per second (one critic + one generator step, "
             f"batch 64, default network sizes), mean of {n_time} steps after 3 warm-up steps, "
-            f"{torch.get_num_threads()} torch thread(s).\n"
+            f"{threads} torch thread(s).\n"
         )
         print(f"wrote {out}")
 
