@@ -3,13 +3,13 @@
 ``GANSynthesizer().fit(df).sample(n)`` is the whole API for most users.
 """
 
-from . import vector as _vector  # noqa: F401  (registers the built-in "vector" adapter)
 from ._version import __version__
-from .adapters import Adapter, BaseAdapter, available_adapters, get_adapter, register
-from .callbacks import Callback, Checkpoint, EarlyStopping
-from .losses import LOSSES
-from .synthesizer import GANSynthesizer
-from .vector import VectorAdapter
+from .engine.callbacks import Callback, Checkpoint, EarlyStopping
+from .engine.losses import LOSSES
+from .estimator import vector as _vector  # noqa: F401  (registers the built-in "vector" adapter)
+from .estimator.adapters import Adapter, BaseAdapter, available_adapters, get_adapter, register
+from .estimator.synthesizer import GANSynthesizer
+from .estimator.vector import VectorAdapter
 
 __all__ = [
     "LOSSES",

@@ -662,7 +662,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from tabgan import GANSynthesizer
-    from tabgan.serialization import CONFIG
+    from tabgan.engine.serialization import CONFIG
 
     synth = GANSynthesizer.load(args.model)  # checks the files, version and checksum
     doc = json.loads((Path(args.model) / CONFIG).read_text())

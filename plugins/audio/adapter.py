@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tabgan.adapters import BaseAdapter, register
+from tabgan.estimator.adapters import BaseAdapter, register
 
 from .io import LoadedAudio, load_audio
 from .networks import WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator, strides_for

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from tabgan.adapters import BaseAdapter, TrainingSampler, UniformSampler, register
+from tabgan.estimator.adapters import BaseAdapter, TrainingSampler, UniformSampler, register
 
 from .columns import (
     Column,
@@ -287,11 +287,12 @@ class TabularAdapter(BaseAdapter):
         """What the memorization guard compares, as ``evaluate`` does under ``metadata_``.
 
         The training columns other than ids (regenerated, so never copies), each in a dtype
-        that says how :mod:`tabgan.memorization` compares it: numerical columns as numbers,
-        categorical and boolean columns that hold numbers or datetimes as their text (``1`` and
-        ``1.0`` agree). Other columns of ``data`` are left out; a missing one is an error.
+        that says how :mod:`tabgan.estimator.memorization` compares it: numerical columns as
+        numbers, categorical and boolean columns that hold numbers or datetimes as their text
+        (``1`` and ``1.0`` agree). Other columns of ``data`` are left out; a missing one is an
+        error.
         """
-        from tabgan.memorization import as_text
+        from tabgan.estimator.memorization import as_text
 
         if not isinstance(data, pd.DataFrame):
             return data

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tabgan.adapters import BaseAdapter, register
+from tabgan.estimator.adapters import BaseAdapter, register
 
 from .networks import DiscriminatorConfig, GeneratorConfig, TextDiscriminator, TextGenerator
 from .tokenizer import load_tokenizer, require_text_extra, train_tokenizer

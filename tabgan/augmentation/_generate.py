@@ -33,7 +33,7 @@ LABEL_PREFIX = "class_"
 
 def default_synthesizer() -> Any:
     """The synthesizer used when ``synthesizer=None``: the tabular GAN, quiet."""
-    from ..synthesizer import GANSynthesizer
+    from ..estimator.synthesizer import GANSynthesizer
 
     return GANSynthesizer(adapter="tabular", verbose=False)
 

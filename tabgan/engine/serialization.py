@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["flatten_optimizer", "read_folder", "unflatten_optimizer", "write_folder"]
 

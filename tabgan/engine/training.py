@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .adapters import TrainingSampler
+from .data import TrainingSampler
 from .losses import get_loss
 from .regularizers import gradient_penalty, instance_noise_std, mmd_rbf, pack, r1_penalty
 

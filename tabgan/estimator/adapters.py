@@ -1,11 +1,11 @@
 """The adapter protocol and the adapter registry.
 
 An adapter turns one domain's data into tensors and back, and supplies the networks and output
-activations that fit that data. The engine (`tabgan.training`) only ever sees tensors.
+activations that fit that data. The engine (`tabgan.engine.training`) only ever sees tensors.
 
 Adapters register themselves with :func:`register`. Third-party adapters are found through the
-entry-point group ``tabgan.adapters`` the first time an unknown name is asked for. The core never
-imports a domain adapter by name: ``tabgan.plugins`` adapters are entry points like any other.
+entry-point group ``tabgan.adapters`` the first time an unknown name is asked for. The core
+never imports a domain adapter by name: ``tabgan.plugins`` adapters are entry points like any other.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from ..engine.data import TrainingSampler
+
 __all__ = [
     "Adapter",
     "BaseAdapter",
@@ -30,22 +32,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "tabgan.adapters"
-
-
-@runtime_checkable
-class TrainingSampler(Protocol):
-    """Draws training batches on the training device.
-
-    ``sample_real`` returns real encoded rows and their conditional vectors (or ``None``);
-    ``sample_condition`` returns conditional vectors for the generator plus whatever
-    ``condition_loss`` needs to score the generator's output against them.
-    """
-
-    def sample_real(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]: ...
-
-    def sample_condition(self, batch_size: int) -> tuple[torch.Tensor | None, Any]: ...
-
-    def condition_loss(self, raw: torch.Tensor, info: Any) -> torch.Tensor | None: ...
 
 
 @runtime_checkable

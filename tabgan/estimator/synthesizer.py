@@ -15,20 +15,20 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from . import serialization as ser
-from .adapters import get_adapter, resolve_adapter
-from .callbacks import Callback, Checkpoint, History, ProgressBar
-from .losses import get_loss
-from .memorization import RowKey, concat_samples, take_samples
-from .plotting import plot_history
-from .training import GANTrainer, TrainingConfig, steps_per_epoch
-from .utils import (
+from ..engine import serialization as ser
+from ..engine.callbacks import Callback, Checkpoint, History, ProgressBar
+from ..engine.losses import get_loss
+from ..engine.plotting import plot_history
+from ..engine.training import GANTrainer, TrainingConfig, steps_per_epoch
+from ..engine.utils import (
     derive_seed,
     get_torch_rng_state,
     local_torch_rng,
     resolve_device,
     seed_from_random_state,
 )
+from .adapters import get_adapter, resolve_adapter
+from .memorization import RowKey, concat_samples, take_samples
 
 __all__ = ["ENGINE_DEFAULTS", "GANSynthesizer"]
 
@@ -123,8 +123,8 @@ class GANSynthesizer(BaseEstimator):
     verbose : bool, default=True
         Show a progress bar with the current losses.
     callbacks : list of Callback, optional
-        Extra training callbacks (e.g. :class:`~tabgan.callbacks.EarlyStopping`, or a
-        :class:`~tabgan.callbacks.Checkpoint` of your own).
+        Extra training callbacks (e.g. :class:`~tabgan.engine.callbacks.EarlyStopping`, or a
+        :class:`~tabgan.engine.callbacks.Checkpoint` of your own).
     checkpoint_dir : str or Path, optional
         Write a resumable checkpoint there every ``checkpoint_every`` epochs. A checkpoint holds
         the critic and the optimizer states too: keep it as private as the training data.
@@ -475,9 +475,9 @@ class GANSynthesizer(BaseEstimator):
             Memorization guard: replace every generated row identical to a training row with
             a fresh one, so exactly ``n`` rows come back. Identical means what
             :func:`tabgan.evaluation.evaluate` counts as an exact copy
-            (:mod:`tabgan.memorization`); rows are compared by 64-bit hash, and the estimator
-            keeps only hashes, in memory. After ``fit`` the training rows are the reference;
-            a model from :meth:`load` or from a pickle has none (its file carries nothing
+            (:mod:`tabgan.estimator.memorization`); rows are compared by 64-bit hash, and the
+            estimator keeps only hashes, in memory. After ``fit`` the training rows are the
+            reference; a model from :meth:`load` or from a pickle has none (its file carries nothing
             about the training rows): call :meth:`set_copy_reference` with them first, else
             ``ValueError``. Raises ``RuntimeError`` when copies keep coming back (e.g. a
             table of a few categorical columns whose every combination was seen).
@@ -691,7 +691,7 @@ class GANSynthesizer(BaseEstimator):
 
         ``fit(X, resume_from=path)`` continues it. After ``fit`` there is no run to write (the
         optimizers and the training random state are not kept): use ``checkpoint_dir=`` or a
-        :class:`~tabgan.callbacks.Checkpoint` callback to keep the last state.
+        :class:`~tabgan.engine.callbacks.Checkpoint` callback to keep the last state.
         """
         trainer = getattr(self, "_trainer", None)
         if trainer is None:

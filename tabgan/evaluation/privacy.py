@@ -3,8 +3,8 @@
 Exact copies are found by row equality, not by distance: every row is reduced to one 64-bit hash
 of its normalised values (:func:`row_hashes`) and each synthetic row is looked up among the
 hashes of *all* training rows. A row that is merely very close in some scaled space is not a copy.
-What counts as equal is defined once, in :mod:`tabgan.memorization`, for these counts and for
-the memorization guard ``GANSynthesizer.sample(..., drop_copies=True)`` alike.
+What counts as equal is defined once, in :mod:`tabgan.estimator.memorization`, for these counts
+and for the memorization guard ``GANSynthesizer.sample(..., drop_copies=True)`` alike.
 
 DCR works in one numeric space fitted on the training rows: numbers and datetimes are min-max
 scaled to [0, 1] by the training range with a missing-value indicator, categorical and boolean
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from tabgan.memorization import as_text, row_hashes
+from tabgan.estimator.memorization import as_text, row_hashes
 
 __all__ = [
     "MemorizationResult",

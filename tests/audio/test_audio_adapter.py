@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tabgan import Callback, GANSynthesizer
-from tabgan.adapters import get_adapter
+from tabgan.estimator.adapters import get_adapter
 from tabgan.plugins.audio import AudioAdapter, to_wav
 
 RATE, LEN = 8000, 1024

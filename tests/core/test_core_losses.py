@@ -1,8 +1,14 @@
 import pytest
 import torch
 
-from tabgan.losses import LOSSES, get_loss
-from tabgan.regularizers import gradient_penalty, instance_noise_std, mmd_rbf, pack, r1_penalty
+from tabgan.engine.losses import LOSSES, get_loss
+from tabgan.engine.regularizers import (
+    gradient_penalty,
+    instance_noise_std,
+    mmd_rbf,
+    pack,
+    r1_penalty,
+)
 
 
 @pytest.mark.parametrize("name", list(LOSSES))

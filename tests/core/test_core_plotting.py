@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from tabgan.plotting import plot_history
+from tabgan.engine.plotting import plot_history
 
 HISTORY = pd.DataFrame(
     {"epoch": [1, 2, 3], "step": [4, 8, 12], "seconds": [0.1, 0.2, 0.3], "d_loss": [1.3, 1.2, 1.1]}

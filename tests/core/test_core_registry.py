@@ -3,7 +3,7 @@ from typing import ClassVar
 
 import pytest
 
-import tabgan.adapters as adapters
+import tabgan.estimator.adapters as adapters
 from tabgan import Adapter, BaseAdapter, VectorAdapter, available_adapters, get_adapter, register
 
 
@@ -55,7 +55,7 @@ def test_a_broken_entry_point_fails_loudly_naming_itself(monkeypatch):
 
 def test_an_entry_point_whose_class_has_another_name_is_refused(monkeypatch):
     monkeypatch.setattr(
-        adapters, "_entry_points", lambda: [_ep("odd", "tabgan.vector:VectorAdapter")]
+        adapters, "_entry_points", lambda: [_ep("odd", "tabgan.estimator.vector:VectorAdapter")]
     )
     with pytest.raises(TypeError, match="must agree"):
         get_adapter("odd")

@@ -10,9 +10,9 @@ import torch
 from sklearn.base import clone
 
 from tabgan import Callback, EarlyStopping, GANSynthesizer
-from tabgan.adapters import resolve_adapter
-from tabgan.losses import LOSSES
-from tabgan.training import make_adam
+from tabgan.engine.losses import LOSSES
+from tabgan.engine.training import make_adam
+from tabgan.estimator.adapters import resolve_adapter
 
 
 def ring(n=512, seed=0):
@@ -382,7 +382,7 @@ def test_saved_files_hold_no_information_about_training_rows(tmp_path):
     blobs = [p.read_bytes() for p in files]
     # neither the training rows' hashes nor the holdout rows' (computed as tabgan does, in
     # older versions and today) appear in any file: the files cannot tell the two sets apart
-    from tabgan.memorization import row_hashes
+    from tabgan.estimator.memorization import row_hashes
 
     for hashes in (_old_hashes, lambda rows: row_hashes([rows])[0]):
         for rows in (train, holdout):
@@ -440,7 +440,7 @@ def test_drop_copies_after_load_or_unpickling_needs_a_reference(tmp_path):
 
 def test_models_saved_with_training_hashes_still_load(tmp_path):
     """Folders written by older versions carry a ``training_hashes`` tensor: it is ignored."""
-    from tabgan import serialization as ser
+    from tabgan.engine import serialization as ser
 
     X = ring(128)
     g = tiny(epochs=1).fit(X)
@@ -557,7 +557,7 @@ def test_a_users_checkpoint_callback_writes_a_resumable_checkpoint(tmp_path):
 
 def test_checkpoint_without_a_writer_fails_before_training(tmp_path):
     from tabgan import Checkpoint
-    from tabgan.training import GANTrainer, steps_per_epoch
+    from tabgan.engine.training import GANTrainer, steps_per_epoch
 
     g = tiny(epochs=1).fit(ring(64))
     adapter = g.adapter_

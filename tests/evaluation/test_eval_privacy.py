@@ -291,7 +291,7 @@ def test_drop_copies_and_evaluate_flag_the_same_rows(rng):
 
 
 def test_one_copy_key_fitted_on_the_reference_hashes_later_rows_alike(rng):
-    from tabgan.memorization import RowKey
+    from tabgan.estimator.memorization import RowKey
 
     train = _table(rng, 200)
     later = train.sample(50, random_state=1).reset_index(drop=True)

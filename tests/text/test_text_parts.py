@@ -201,7 +201,7 @@ def test_text_every_engine_loss_trains(loss: str, pac: int) -> None:
 def test_text_memorization_view_is_the_texts() -> None:
     import pandas as pd
 
-    from tabgan.memorization import row_hashes
+    from tabgan.estimator.memorization import row_hashes
 
     adapter = TextAdapter(label_column="y", max_length=24)
     frame = pd.DataFrame({"text": TEXTS[:5], "y": [0, 1, 0, 1, 0]})
@@ -223,7 +223,7 @@ def test_text_bleu_and_self_bleu() -> None:
 
 
 def test_text_adapter_is_registered_by_name() -> None:
-    from tabgan.adapters import get_adapter
+    from tabgan.estimator.adapters import get_adapter
 
     assert get_adapter("text") is TextAdapter
     assert TextAdapter.training_defaults["loss"] == "rsgan"
