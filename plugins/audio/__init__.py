@@ -5,7 +5,7 @@
 ``audio`` extra (``pip install "tabgan-engine[audio]"``: soundfile, torchaudio).
 """
 
-from .adapter import AudioAdapter, LabelSampler
+from .adapter import AudioAdapter
 from .io import load_audio, resample, to_wav
 from .networks import (
     SLICE_LENGTHS,
@@ -18,7 +18,6 @@ from .networks import (
 __all__ = [
     "SLICE_LENGTHS",
     "AudioAdapter",
-    "LabelSampler",
     "WaveGANConfig",
     "WaveGANDiscriminator",
     "WaveGANGenerator",

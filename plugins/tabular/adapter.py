@@ -10,7 +10,13 @@ import pandas as pd
 import torch
 from torch import nn
 
-from tabgan.estimator.adapters import BaseAdapter, TrainingSampler, UniformSampler, register
+from tabgan.estimator.adapters import (
+    BaseAdapter,
+    DataSampler,
+    Encoded,
+    TrainingSampler,
+    register,
+)
 
 from .columns import (
     Column,
@@ -28,6 +34,9 @@ from .spans import Span, SpanLayout
 from .values import from_json, to_json
 
 __all__ = ["TabularAdapter"]
+
+#: The column Index of models saved before its kind was recorded: flat, object, unnamed.
+_FLAT_COLUMNS: dict[str, Any] = {"kind": "flat", "dtype": "object", "names": []}
 
 
 @register
@@ -76,6 +85,8 @@ class TabularAdapter(BaseAdapter):
     """
 
     name: ClassVar[str] = "tabular"
+    #: No ``y``: a target is one more column (conditions on it are ``sample``'s ``conditions``).
+    supports_labels: ClassVar[bool] = False
     training_defaults: ClassVar[dict[str, Any]] = {
         "loss": "wgan",
         "epochs": 300,
@@ -83,12 +94,18 @@ class TabularAdapter(BaseAdapter):
         "latent_dim": 128,
         "n_critic": 1,
         "pac": 10,
-        "lr": 2e-4,
+        "generator_lr": 2e-4,
+        "discriminator_lr": 2e-4,
         "betas": (0.5, 0.9),
         "weight_decay": 1e-6,
         "gradient_penalty": 10.0,
         "ema_decay": 0.999,
     }
+
+    #: Seeds the draws of the modes of continuous values in :meth:`encode` (a fresh generator
+    #: each call, so a restored adapter encodes as the fitted one did: resume == straight run);
+    #: drawn from the fit's generator, saved with the state (0 for models of tabgan 0.1).
+    encode_seed_: int
 
     def __init__(
         self,
@@ -130,27 +147,29 @@ class TabularAdapter(BaseAdapter):
             )
         return DiscreteColumn(max_categories=self.max_categories)
 
-    def fit(
+    def _fit(
         self,
         data: Any,
-        *,
+        y: Any,
         rng: np.random.Generator,
+        *,
         metadata: Mapping[str, Any] | None = None,
-        y: Any = None,
-    ) -> TabularAdapter:
+    ) -> None:
         """Infer the metadata and fit one transformer per column.
 
         Parameters
         ----------
         data : pandas.DataFrame
+        y : None
+            Labels are not supported (``supports_labels = False``: the base refuses them);
+            keep a target as a column.
         rng : numpy Generator
+            Also draws ``encode_seed_``, the seed of the mode draws of :meth:`encode`.
         metadata : dict, optional
             ``{"columns": {name: {"sdtype": ...}}}``; the columns it names override the inferred
             sdtypes (``numerical``, ``categorical``, ``boolean``, ``datetime``, ``id``).
         """
         self._check_params()
-        if y is not None:
-            raise TypeError("The tabular adapter takes no `y`; keep the target as a column.")
         df = check_frame(data)
         self.metadata_ = merge_metadata(df, metadata)
         self.columns_ = list(df.columns)
@@ -160,15 +179,13 @@ class TabularAdapter(BaseAdapter):
             s = df.iloc[:, i]
             t = self._make_column(s, self.metadata_["columns"][col]["sdtype"])
             self.transformers_.append(t.fit(s, rng))
-        self._rng = rng
-        self._group_by_width = True
-        self._build_layout()
+        self.encode_seed_ = int(rng.integers(2**63 - 1))
+        self._build_layout(group_by_width=True)
         if self.layout_.width == 0:
             single = " (the DataFrame has a single row)" if len(df) == 1 else ""
             raise ValueError(
                 f"Nothing to learn: every column is an identifier or holds a single value{single}."
             )
-        return self
 
     def _record_column_index(self, columns: pd.Index) -> None:
         """What :meth:`_column_index` needs to give samples the training columns' Index."""
@@ -182,7 +199,7 @@ class TabularAdapter(BaseAdapter):
     def _column_index(self) -> pd.Index:
         """The training columns as an Index of their kind (a MultiIndex, or flat even when the
         names are tuples), dtype and level names."""
-        info = getattr(self, "columns_index_", {"kind": "flat", "dtype": "object", "names": []})
+        info = self.columns_index_
         names = [from_json(n) for n in info["names"]] or None
         if info["kind"] == "multi":
             return pd.MultiIndex.from_tuples(self.columns_, names=names)
@@ -193,7 +210,7 @@ class TabularAdapter(BaseAdapter):
         except (TypeError, ValueError):
             return pd.Index(self.columns_, dtype=object, tupleize_cols=False, name=name)
 
-    def _build_layout(self) -> None:
+    def _build_layout(self, *, group_by_width: bool) -> None:
         spans, starts, cond_starts, cond_widths = [], [], [], []
         pos = 0
         for t in self.transformers_:
@@ -205,7 +222,7 @@ class TabularAdapter(BaseAdapter):
                 spans.append(Span(pos, width, kind))
                 pos += width
         self.starts_ = starts
-        self.layout_ = SpanLayout(spans, group_by_width=getattr(self, "_group_by_width", True))
+        self.layout_ = SpanLayout(spans, group_by_width=group_by_width)
         self.cond_ = CondLayout.build(cond_starts, cond_widths, self.layout_)
         self._discrete = [t for t in self.transformers_ if isinstance(t, DiscreteColumn)]
         self._ranges = RangeChecker(self.transformers_, starts, self.layout_)
@@ -231,17 +248,19 @@ class TabularAdapter(BaseAdapter):
             )
         return df.iloc[:, df.columns.get_indexer(pd.Index(self.columns_, tupleize_cols=False))]
 
-    def encode(self, data: Any) -> torch.Tensor:
+    def _encode(self, data: Any, y: Any) -> Encoded:
+        """The rows of ``data`` as float32 encoded rows (model order, ``layout_.width`` wide);
+        no labels."""
         df = self._frame(data)
-        rng = getattr(self, "_rng", None) or np.random.default_rng(0)
+        rng = np.random.default_rng(self.encode_seed_)
         out = np.empty((len(df), self.layout_.width), np.float32)  # model order, filled in place
         for i, (t, start) in enumerate(zip(self.transformers_, self.starts_, strict=True)):
             if t.width:
                 block = t.encode(df.iloc[:, i], rng)
                 out[:, self.layout_.model_pos[start : start + t.width]] = block
-        return torch.from_numpy(out)
+        return Encoded(torch.from_numpy(out))
 
-    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> pd.DataFrame:
+    def _decode(self, x: torch.Tensor, rng: np.random.Generator) -> pd.DataFrame:
         """The table of rows ``x``: encoded rows (model order, ``layout_.width`` wide; each
         one-hot span read by its argmax, so soft rows decode too) or the compact rows that
         :meth:`generate` gives (``layout_.compact_width`` wide: alphas, then slot indices)."""
@@ -283,7 +302,7 @@ class TabularAdapter(BaseAdapter):
         out.columns = self._column_index() if self.columns_ else out.columns
         return out
 
-    def hashable_view(self, data: Any) -> Any:
+    def canonical_view(self, data: Any) -> Any:
         """What the memorization guard compares, as ``evaluate`` does under ``metadata_``.
 
         The training columns other than ids (regenerated, so never copies), each in a dtype
@@ -322,7 +341,7 @@ class TabularAdapter(BaseAdapter):
     # -- networks -----------------------------------------------------------------------------
     @property
     def cond_dim(self) -> int:
-        return self.cond_.dim if hasattr(self, "cond_") else 0
+        return self.cond_.dim
 
     def _net_config(self) -> NetConfig:
         return NetConfig(
@@ -341,10 +360,10 @@ class TabularAdapter(BaseAdapter):
     def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor:
         return self.layout_.activate(raw, tau=self.tau, hard=hard)
 
-    def make_sampler(self, encoded: torch.Tensor) -> TrainingSampler:
+    def make_sampler(self, encoded: Encoded) -> TrainingSampler:
         if self.cond_dim == 0:
-            return UniformSampler(encoded)
-        return ConditionalSampler(encoded, self.cond_, self.layout_)
+            return DataSampler(encoded)
+        return ConditionalSampler(encoded.data, self.cond_, self.layout_)
 
     # -- sampling -----------------------------------------------------------------------------
     #: Redraws of the rows that miss a range condition before ``sample`` gives up.
@@ -528,7 +547,7 @@ class TabularAdapter(BaseAdapter):
         bounds = np.concatenate([[0], np.cumsum(self.cond_.widths)])
         return flat_cdf(weights, device), torch.tensor(bounds, dtype=torch.long, device=device)
 
-    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+    def _sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
         """The per-sample conditions: ``[cond vector | forced slots]``, float ``(n, 2 *
         cond_dim)``, or for ``conditions=None`` just the hot slot of each cond vector, int64
         ``(n, 1)`` (nothing forced; ``None`` without discrete columns).
@@ -695,7 +714,7 @@ class TabularAdapter(BaseAdapter):
         )
 
     # -- saving -------------------------------------------------------------------------------
-    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         configs, tensors = [], {}
         for i, t in enumerate(self.transformers_):
             cfg, arrays = t.get_state()
@@ -708,11 +727,14 @@ class TabularAdapter(BaseAdapter):
             "sdtypes": sdtypes,
             "transformers": configs,
             "layout": "by_width" if self.layout_.group_by_width else "by_column",
-            "columns_index": getattr(self, "columns_index_", None),
+            "columns_index": self.columns_index_,
+            "encode_seed": self.encode_seed_,
         }
         return config, tensors
 
-    def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        """The state :meth:`_get_state` returned, or the one tabgan 0.1 saved (without
+        ``columns_index``: a flat object Index; without ``layout``: spans by column)."""
         columns = [from_json(c) for c in config["columns"]]
         sdtypes, configs = config["sdtypes"], config["transformers"]
         if not (len(columns) == len(sdtypes) == len(configs)):
@@ -725,10 +747,9 @@ class TabularAdapter(BaseAdapter):
             }
             transformers.append(column_from_state(cfg, arrays))
         self.columns_ = columns
-        if config.get("columns_index") is not None:  # saved before: a flat object Index
-            self.columns_index_ = config["columns_index"]
+        self.columns_index_ = config.get("columns_index") or dict(_FLAT_COLUMNS)
         self.metadata_ = {"columns": {c: {"sdtype": s} for c, s in zip(columns, sdtypes)}}
         self.transformers_ = transformers
+        self.encode_seed_ = int(config.get("encode_seed", 0))  # 0.1 encoded with default_rng(0)
         # models saved before the spans were grouped by width keep their column order
-        self._group_by_width = config.get("layout", "by_column") == "by_width"
-        self._build_layout()
+        self._build_layout(group_by_width=config.get("layout", "by_column") == "by_width")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tabgan.estimator.adapters import TrainingSampler
+
 from .spans import SpanLayout
 
 __all__ = ["CondLayout", "ConditionalSampler", "draw_conditions", "flat_cdf"]
@@ -67,8 +69,12 @@ def draw_conditions(
     return torch.minimum(torch.maximum(g, bounds[col]), bounds[col + 1] - 1)
 
 
-class ConditionalSampler:
-    """The engine's ``TrainingSampler`` for tables with at least one discrete column."""
+class ConditionalSampler(TrainingSampler):
+    """The training sampler for tables with at least one discrete column.
+
+    ``encoded`` is the ``Encoded.data`` of the training rows (float32, model order, on the
+    training device); conditional vectors are one-hot over the discrete columns' slots.
+    """
 
     def __init__(self, encoded: torch.Tensor, cond: CondLayout, layout: SpanLayout) -> None:
         device = encoded.device
@@ -114,7 +120,9 @@ class ConditionalSampler:
         rows = self.rows.index_select(0, self.row_start.index_select(0, g) + offset)
         return self.encoded.index_select(0, rows), cond
 
-    def sample_condition(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample_fake_conditions(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Conditional vectors for the generator, and their hot slots (for
+        :meth:`condition_loss`)."""
         g, cond = self._draw(batch_size)
         return cond, g
 

@@ -4,7 +4,7 @@
 strings. Needs the ``text`` extra: ``pip install "tabgan-engine[text]"``.
 """
 
-from .adapter import TextAdapter, TextSampler
+from .adapter import TextAdapter
 from .metrics import bleu, self_bleu
 from .networks import DiscriminatorConfig, GeneratorConfig, TextDiscriminator, TextGenerator
 
@@ -14,7 +14,6 @@ __all__ = [
     "TextAdapter",
     "TextDiscriminator",
     "TextGenerator",
-    "TextSampler",
     "bleu",
     "self_bleu",
 ]

@@ -24,12 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tabgan.estimator.adapters import BaseAdapter, register
+from tabgan.estimator.adapters import BaseAdapter, Encoded, register
 
 from .networks import DiscriminatorConfig, GeneratorConfig, TextDiscriminator, TextGenerator
 from .tokenizer import load_tokenizer, require_text_extra, train_tokenizer
 
-__all__ = ["TextAdapter", "TextSampler"]
+__all__ = ["TextAdapter"]
 
 _LABEL_TYPES = (str, bool, int, float)
 
@@ -43,37 +43,10 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
-class TextSampler:
-    """Real batches as one-hots (B, L, V) made on the fly from stored ids; label conditions."""
-
-    def __init__(
-        self, encoded: torch.Tensor, vocab_size: int, max_length: int, n_classes: int
-    ) -> None:
-        self.ids = encoded[:, :max_length].long()
-        self.vocab_size = vocab_size
-        self.n_classes = n_classes
-        self.labels = encoded[:, max_length].long() if n_classes else None
-
-    def sample_real(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = torch.randint(len(self.ids), (batch_size,), device=self.ids.device)
-        x = F.one_hot(self.ids[idx], self.vocab_size).float()
-        if self.labels is None:
-            return x, None
-        return x, F.one_hot(self.labels[idx], self.n_classes).float()
-
-    def sample_condition(self, batch_size: int) -> tuple[torch.Tensor | None, None]:
-        if self.labels is None:
-            return None, None
-        idx = torch.randint(len(self.labels), (batch_size,), device=self.labels.device)
-        return F.one_hot(self.labels[idx], self.n_classes).float(), None
-
-    def condition_loss(self, raw: torch.Tensor, info: Any) -> None:
-        return None
-
-
 @register
 class TextAdapter(BaseAdapter):
-    """Short texts (a list or Series of strings, or a DataFrame with a text and a label column).
+    """Short texts (a list or Series of strings, or a DataFrame with a text and a label column),
+    optionally labelled (the ``label_column`` of a DataFrame, or ``y``).
 
     Parameters
     ----------
@@ -81,7 +54,8 @@ class TextAdapter(BaseAdapter):
         ``"bpe"`` / ``"wordpiece"`` train a tokenizer on the texts with ``tokenizers``; a local
         folder or a ``transformers`` fast tokenizer is used as given (PAD/BOS/EOS/UNK tokens are
         added where missing). The tokenizer is saved with the model as standard
-        ``transformers`` files in ``<model folder>/tokenizer/``.
+        ``transformers`` files in ``<model folder>/adapter/tokenizer/`` (``tokenizer/`` in
+        models saved by tabgan 0.1).
     vocab_size : int, default=2000
         Vocabulary size of a trained tokenizer (an upper bound: small corpora give fewer).
     max_length : int, default=32
@@ -92,7 +66,8 @@ class TextAdapter(BaseAdapter):
     text_column : str, default="text"
         The text column when a DataFrame is given.
     label_column : str, optional
-        A label column of the DataFrame; enables ``sample(n, conditions={"label": value})``.
+        A label column of the DataFrame; enables ``sample(n, conditions={"label": value})``
+        (as do labels given as ``fit(texts, y)``).
     max_temperature : float, default=100
         Final inverse temperature of the Gumbel-softmax, reached with an exponential schedule
         ``max_temperature ** (step / total_steps)`` over the adversarial steps.
@@ -113,8 +88,10 @@ class TextAdapter(BaseAdapter):
     ----------
     tokenizer_ : transformers.PreTrainedTokenizerFast
     vocab_size_ : int
-    classes_ : list
-        Label values (empty when unconditional).
+    label_names_ : list
+        Label values, sorted (empty when unconditional).
+    class_counts_ : list of int
+        Training texts per label (unlabelled samples draw labels by these frequencies).
     n_truncated_ : int
         Training texts longer than ``max_length`` (cut).
     mle_history_ : list of dict
@@ -127,7 +104,7 @@ class TextAdapter(BaseAdapter):
     Gumbel-max samples were trained); ``t < 1`` sharpens it (more typical, less diverse texts),
     ``t > 1`` flattens it; ``t`` must be > 0. Samples are always hard tokens, decoded up to the
     first EOS. This sampling ``temperature`` is unrelated to ``max_temperature``, the *inverse*
-    temperature of the training-time Gumbel-softmax relaxation. With ``label_column``,
+    temperature of the training-time Gumbel-softmax relaxation. With labels,
     ``conditions={"label": value}`` (or the column name as key; a list gives one value per
     sample) fixes the label; without conditions labels are drawn by their training frequency.
 
@@ -136,13 +113,15 @@ class TextAdapter(BaseAdapter):
     """
 
     name: ClassVar[str] = "text"
+    supports_labels: ClassVar[bool] = True
     training_defaults: ClassVar[dict[str, Any]] = {
         "loss": "rsgan",
         "epochs": 5,
         "batch_size": 64,
         "latent_dim": 32,
         "n_critic": 1,
-        "lr": 1e-4,
+        "generator_lr": 1e-4,
+        "discriminator_lr": 1e-4,
         "betas": (0.9, 0.999),
         "pac": 1,
         "ema_decay": 0.0,
@@ -212,9 +191,15 @@ class TextAdapter(BaseAdapter):
         if not isinstance(self.mle_validation, numbers.Real) or not 0 <= self.mle_validation < 1:
             raise ValueError(f"`mle_validation` must be in [0, 1), got {self.mle_validation!r}.")
 
-    def _split(self, data: Any) -> tuple[list[str], list[Any] | None]:
-        """Texts and labels (or None) from a list/array/Series of strings or a DataFrame."""
+    def _split(self, data: Any, y: Any = None) -> tuple[list[str], list[Any] | None]:
+        """Texts and labels (or None) from a list/array/Series of strings or a DataFrame, the
+        labels from ``label_column`` or ``y``."""
         labels = None
+        if y is not None and self.label_column is not None:
+            raise ValueError(
+                f"Give the labels once: as the DataFrame's `label_column` "
+                f"{self.label_column!r} or as `y`, not both."
+            )
         if isinstance(data, pd.DataFrame):
             if self.text_column not in data.columns:
                 raise ValueError(
@@ -228,15 +213,9 @@ class TextAdapter(BaseAdapter):
                         f"The DataFrame has no label column {self.label_column!r} "
                         f"(`label_column`); its columns are {list(data.columns)}."
                     )
-                labels = [
-                    v.item() if isinstance(v, np.generic) else v for v in data[self.label_column]
-                ]
-                for i, v in enumerate(labels):
-                    if not isinstance(v, _LABEL_TYPES) or (isinstance(v, float) and math.isnan(v)):
-                        raise TypeError(
-                            f"Label column {self.label_column!r} row {i}: labels must be "
-                            f"strings or numbers (not missing), got {v!r}."
-                        )
+                labels = _checked_labels(
+                    data[self.label_column], f"Label column {self.label_column!r} row"
+                )
         elif isinstance(data, (str, bytes)):
             raise TypeError("The text adapter needs a sequence of strings, not a single string.")
         elif isinstance(data, (pd.Series, np.ndarray, Sequence)):
@@ -272,16 +251,20 @@ class TextAdapter(BaseAdapter):
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"Text {i} is {type(t).__name__} {t!r}, not a string.")
+        if y is not None:
+            if isinstance(y, (str, bytes)) or not isinstance(y, (pd.Series, np.ndarray, Sequence)):
+                raise TypeError(
+                    f"`y` must be a sequence of labels, one per text; got {type(y).__name__}."
+                )
+            labels = _checked_labels(y, "`y` position")
+            if len(labels) != len(texts):
+                raise ValueError(f"Got {len(labels)} labels for {len(texts)} texts (`y`).")
         return texts, labels
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, data: Any, *, rng: np.random.Generator, y: Any = None) -> TextAdapter:
-        if y is not None:
-            raise ValueError(
-                "The text adapter takes labels from a DataFrame column (`label_column`), not `y`."
-            )
+    def _fit(self, data: Any, y: Any, rng: np.random.Generator) -> None:
         self._check_params()
-        texts, labels = self._split(data)
+        texts, labels = self._split(data, y)
         spec = self.tokenizer
         if isinstance(spec, str) and spec in ("bpe", "wordpiece"):
             self.tokenizer_ = train_tokenizer(texts, spec, int(self.vocab_size), self.lowercase)
@@ -289,11 +272,11 @@ class TextAdapter(BaseAdapter):
             self.tokenizer_ = load_tokenizer(spec)
         self.vocab_size_ = len(self.tokenizer_)
         if labels is not None:
-            self.classes_ = sorted(set(labels), key=lambda v: (type(v).__name__, v))
+            self._fit_labels(labels)
             counts = pd.Series(labels, dtype=object).value_counts()
-            self.class_counts_ = [int(counts[v]) for v in self.classes_]
+            self.class_counts_ = [int(counts[v]) for v in self.label_names_]
         else:
-            self.classes_, self.class_counts_ = [], []
+            self.class_counts_ = []
         ids, n_cut = self._ids(texts)
         self.n_truncated_ = n_cut
         if n_cut:
@@ -301,14 +284,9 @@ class TextAdapter(BaseAdapter):
                 f"{n_cut} of {len(texts)} texts are longer than max_length={self.max_length} "
                 f"tokens (EOS included) and were cut; raise `max_length` to keep them whole.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         self.mle_history_: list[dict[str, float]] = []
-        return self
-
-    @property
-    def cond_dim(self) -> int:
-        return len(self.classes_)
 
     @property
     def _special(self) -> tuple[int, int, int]:
@@ -330,31 +308,33 @@ class TextAdapter(BaseAdapter):
         out[np.arange(len(rows)), keep] = eos
         return out, int((lens > length - 1).sum())
 
-    def encode(self, data: Any) -> torch.Tensor:
-        """Token ids (n, max_length) as float32, plus a label-index column when conditional."""
-        texts, labels = self._split(data)
-        ids, _ = self._ids(texts)
-        if self.classes_:
-            index = {v: i for i, v in enumerate(self.classes_)}
-            assert labels is not None
-            try:
-                lab = np.array([index[v] for v in labels], dtype=np.int64)
-            except KeyError as exc:
-                raise ValueError(
-                    f"Unknown label {exc.args[0]!r}; known: {self.classes_}."
-                ) from None
-            ids = np.concatenate([ids, lab[:, None]], 1)
-        return torch.from_numpy(ids.astype(np.float32))
+    def _encode(self, data: Any, y: Any) -> Encoded:
+        """Token ids (n, max_length) as int64, with the label codes when labelled."""
+        texts, labels = self._split(data, y)
+        ids = torch.from_numpy(self._ids(texts)[0])
+        if not self.label_names_:
+            if labels is not None:
+                raise ValueError("This text model was trained without labels; encode no labels.")
+            return Encoded(ids)
+        if labels is None:
+            raise ValueError(
+                "This text model is label-conditional: encode (or resume training on) its texts "
+                "with their labels (the DataFrame's `label_column`, or `y`)."
+            )
+        return Encoded(ids, self._label_codes(labels))
 
-    def hashable_view(self, data: Any) -> list[str]:
+    def canonical_view(self, data: Any) -> list[str]:
         """The texts alone: what the memorization guard compares."""
         if isinstance(data, pd.DataFrame):
             return [str(t) for t in data[self.text_column]]
         return [str(t) for t in data]
 
-    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> list[str]:
+    def _decode(self, x: torch.Tensor, rng: np.random.Generator) -> list[str]:
         """Strings from token ids (n, L) or one-hots (n, L, V); everything after EOS dropped."""
-        ids = x.argmax(-1) if x.dim() == 3 else x.round().long()
+        if x.dim() == 3:
+            ids = x.argmax(-1)
+        else:
+            ids = x.long() if not torch.is_floating_point(x) else x.round().long()
         _, eos, pad = self._special
         is_eos = ids == eos
         after = (torch.cumsum(is_eos.long(), 1) - is_eos.long()) > 0
@@ -398,29 +378,30 @@ class TextAdapter(BaseAdapter):
             return F.one_hot(raw.argmax(-1), raw.shape[-1]).to(raw.dtype)
         return raw
 
-    def make_sampler(self, encoded: torch.Tensor) -> TextSampler:
-        return TextSampler(encoded, self.vocab_size_, int(self.max_length), self.cond_dim)
+    def prepare_real(self, x: torch.Tensor) -> torch.Tensor:
+        """Token ids (B, L) as the one-hots (B, L, V) the critic sees."""
+        return F.one_hot(x.long(), self.vocab_size_).float()
 
     # -- engine hooks ------------------------------------------------------------------------
-    def on_train_step(self, generator: nn.Module, step: int, total_steps: int) -> None:
+    def on_generator_step(self, generator: nn.Module, step: int, total_steps: int) -> None:
         """RelGAN's exponential schedule of the inverse temperature: 1 -> ``max_temperature``."""
         frac = min(1.0, step / max(total_steps, 1))
         generator.inv_temperature.fill_(float(self.max_temperature) ** frac)  # type: ignore[operator]
 
     def pretrain(
-        self, generator: nn.Module, encoded: torch.Tensor, *, device: torch.device, verbose: bool
+        self, generator: nn.Module, encoded: Encoded, *, device: torch.device, verbose: bool
     ) -> None:
         """MLE (teacher forcing) with held-out early stopping; keeps the best weights."""
         from .mle import mle_pretrain
 
         assert isinstance(generator, TextGenerator)
-        sampler = self.make_sampler(encoded)
+        ids = encoded.data.to(device).long()
         cond = None
-        if sampler.labels is not None:
-            cond = F.one_hot(sampler.labels, self.cond_dim).float()
+        if self.cond_dim and encoded.labels is not None:
+            cond = F.one_hot(encoded.labels.to(device), self.cond_dim).float()
         self.mle_history_ = mle_pretrain(
             generator,
-            sampler.ids,
+            ids,
             cond,
             epochs=int(self.mle_epochs),
             batch_size=int(self.mle_batch_size),
@@ -440,7 +421,7 @@ class TextAdapter(BaseAdapter):
         temperature: float = 1.0,
         **kwargs: Any,
     ) -> torch.Tensor:
-        """Token ids (B, L) drawn from ``softmax(logits / temperature)``, as float."""
+        """Token ids (B, L), int64, drawn from ``softmax(logits / temperature)``."""
         if kwargs:
             raise TypeError(
                 f"The 'text' adapter takes only `temperature` as sampling option; got "
@@ -454,18 +435,19 @@ class TextAdapter(BaseAdapter):
         ):
             raise ValueError(f"`temperature` must be a number > 0, got {temperature!r}.")
         assert isinstance(generator, TextGenerator)
-        return generator.sample_ids(z, cond, float(temperature)).float()
+        return generator.sample_ids(z, cond, float(temperature)).long()
 
-    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
-        """One-hot label conditions (n, C): ``{"label": value}`` or one value per sample."""
-        if not self.classes_:
+    def _sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+        """One-hot label conditions (n, C): ``{"label": value}`` or one value per sample;
+        without conditions, labels drawn by their training frequency."""
+        if not self.label_names_:
             if conditions is not None:
                 raise ValueError(
                     "This text model has no labels; fit it on a DataFrame with `label_column` "
-                    "to sample with conditions."
+                    "(or with labels `y`) to sample with conditions."
                 )
             return None
-        c = len(self.classes_)
+        c = len(self.label_names_)
         if conditions is None:
             return self._drawn(n)
         if not isinstance(conditions, dict) or len(conditions) != 1:
@@ -481,22 +463,22 @@ class TextAdapter(BaseAdapter):
         values = [value] * n if isinstance(value, _LABEL_TYPES) else list(value)
         if len(values) != n:
             raise ValueError(f"{len(values)} label values given for n={n} samples.")
-        index = {v: i for i, v in enumerate(self.classes_)}
+        index = {v: i for i, v in enumerate(self.label_names_)}
         idx = []
         for v in values:
             v = v.item() if isinstance(v, np.generic) else v
             if v not in index:
-                raise ValueError(f"Unknown label {v!r}; the model knows {self.classes_}.")
+                raise ValueError(f"Unknown label {v!r}; the model knows {self.label_names_}.")
             idx.append(index[v])
         return F.one_hot(torch.tensor(idx, dtype=torch.long), c).float()
 
     def _drawn(self, n: int) -> torch.Tensor:
         freq = torch.tensor(self.class_counts_, dtype=torch.float)
         idx = torch.multinomial(freq, n, replacement=True)
-        return F.one_hot(idx, len(self.classes_)).float()
+        return F.one_hot(idx, len(self.label_names_)).float()
 
     # -- saving ------------------------------------------------------------------------------
-    def save_files(self, folder: Path) -> list[str]:
+    def _save_files(self, folder: Path) -> list[str]:
         """Write the tokenizer as standard ``transformers`` files into ``folder/tokenizer/``.
 
         ``PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")`` reads them back
@@ -505,8 +487,8 @@ class TextAdapter(BaseAdapter):
         written = self.tokenizer_.save_pretrained(str(Path(folder) / TOKENIZER_DIR))
         return [os.path.relpath(f, folder) for f in written]
 
-    def load_files(self, folder: Path) -> None:
-        """Read the tokenizer written by :meth:`save_files` (never from the network)."""
+    def _load_files(self, folder: Path) -> None:
+        """Read the tokenizer written by :meth:`_save_files` (never from the network)."""
         _, tf = require_text_extra()
         target = Path(folder) / TOKENIZER_DIR
         if not target.is_dir():
@@ -515,25 +497,42 @@ class TextAdapter(BaseAdapter):
             str(target), local_files_only=True
         )
 
-    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         return {
             "vocab_size": self.vocab_size_,
-            "classes": list(self.classes_),
             "class_counts": list(self.class_counts_),
             "n_truncated": self.n_truncated_,
             "mle_history": copy.deepcopy(self.mle_history_),
         }, {}
 
-    def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        """Also takes the configs of tabgan 0.1, which held the labels as ``classes``."""
         if not hasattr(self, "tokenizer_"):
-            raise ValueError("the tokenizer was not loaded (call load_files first)")
+            raise ValueError("the tokenizer was not loaded (call _load_files first)")
         self.vocab_size_ = int(config["vocab_size"])
         if len(self.tokenizer_) != self.vocab_size_:
             raise ValueError(
                 f"the saved tokenizer has {len(self.tokenizer_)} tokens, the model "
                 f"{self.vocab_size_}"
             )
-        self.classes_ = list(config["classes"])
+        if "classes" in config:  # format 1 (tabgan 0.1)
+            self.label_names_ = list(config["classes"])
+        if len(config["class_counts"]) != len(self.label_names_):
+            raise ValueError(
+                f"the text state counts {len(config['class_counts'])} labels, the model has "
+                f"{len(self.label_names_)}"
+            )
         self.class_counts_ = [int(v) for v in config["class_counts"]]
         self.n_truncated_ = int(config["n_truncated"])
         self.mle_history_ = list(config.get("mle_history", []))
+
+
+def _checked_labels(values: Any, where: str) -> list[Any]:
+    """Label values as Python scalars; missing or non-scalar labels raise naming the position."""
+    labels = [v.item() if isinstance(v, np.generic) else v for v in values]
+    for i, v in enumerate(labels):
+        if not isinstance(v, _LABEL_TYPES) or (isinstance(v, float) and math.isnan(v)):
+            raise TypeError(
+                f"{where} {i}: labels must be strings or numbers (not missing), got {v!r}."
+            )
+    return labels

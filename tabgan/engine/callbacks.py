@@ -1,4 +1,10 @@
-"""Training callbacks (skorch style): progress bar, loss history, early stopping, checkpoints."""
+"""Training callbacks (skorch style): progress bar, loss history, early stopping, checkpoints.
+
+Every hook receives the object running the fit: the :class:`~tabgan.GANSynthesizer` (its run
+in progress is ``estimator.trainer_``, and it can ``sample``, ``save_checkpoint`` and reach its
+``adapter_``), or a :class:`~tabgan.engine.training.GANTrainer` run on its own. Callbacks that
+keep state reset it in ``on_train_begin``, so one object serves several fits.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +12,37 @@ import math
 import numbers
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm.auto import tqdm
 
-if TYPE_CHECKING:
-    from .training import GANTrainer
+from .training import GANTrainer
 
-__all__ = ["Callback", "Checkpoint", "EarlyStopping", "History", "ProgressBar"]
+__all__ = ["Callback", "Checkpoint", "EarlyStopping", "History", "ProgressBar", "run_of"]
+
+
+def run_of(owner: Any) -> GANTrainer:
+    """The training run of ``owner``: the trainer itself, or an estimator's ``trainer_``."""
+    return owner if isinstance(owner, GANTrainer) else owner.trainer_
 
 
 class Callback:
-    """Base class: override the hooks you need. ``trainer.stop_training = True`` stops the loop."""
+    """Base class: override the hooks you need.
 
-    def on_train_begin(self, trainer: GANTrainer) -> None:
+    ``estimator`` is the object running the fit (see the module docstring);
+    ``run_of(estimator).stop_training = True`` stops the loop after the current step.
+    """
+
+    def on_train_begin(self, estimator: Any) -> None:
         pass
 
-    def on_step_end(self, trainer: GANTrainer, logs: dict[str, Any]) -> None:
+    def on_step_end(self, estimator: Any, logs: dict[str, Any]) -> None:
         pass
 
-    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+    def on_epoch_end(self, estimator: Any, logs: dict[str, float]) -> None:
         pass
 
-    def on_train_end(self, trainer: GANTrainer) -> None:
+    def on_train_end(self, estimator: Any) -> None:
         pass
 
 
@@ -38,10 +52,9 @@ class History(Callback):
     def __init__(self, rows: list[dict[str, float]] | None = None) -> None:
         self.rows: list[dict[str, float]] = list(rows or [])
 
-    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
-        self.rows.append(
-            {"epoch": trainer.epoch, "step": trainer.step, "seconds": trainer.seconds, **logs}
-        )
+    def on_epoch_end(self, estimator: Any, logs: dict[str, float]) -> None:
+        run = run_of(estimator)
+        self.rows.append({"epoch": run.epoch, "step": run.step, "seconds": run.seconds, **logs})
 
 
 class ProgressBar(Callback):
@@ -51,23 +64,24 @@ class ProgressBar(Callback):
         self.desc = desc
         self._bar: Any = None
 
-    def on_train_begin(self, trainer: GANTrainer) -> None:
+    def on_train_begin(self, estimator: Any) -> None:
+        run = run_of(estimator)
         self._bar = tqdm(
-            total=trainer.total_steps,
-            initial=trainer.step,
+            total=run.total_steps,
+            initial=run.step,
             desc=self.desc,
             unit="step",
             dynamic_ncols=True,
             leave=True,
         )
 
-    def on_step_end(self, trainer: GANTrainer, logs: dict[str, Any]) -> None:
+    def on_step_end(self, estimator: Any, logs: dict[str, Any]) -> None:
         self._bar.update(1)
 
-    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
+    def on_epoch_end(self, estimator: Any, logs: dict[str, float]) -> None:
         self._bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items()}, refresh=False)
 
-    def on_train_end(self, trainer: GANTrainer) -> None:
+    def on_train_end(self, estimator: Any) -> None:
         if self._bar is not None:
             self._bar.close()
 
@@ -82,8 +96,9 @@ class EarlyStopping(Callback):
     Parameters
     ----------
     monitor : callable
-        ``monitor(trainer) -> float``, lower is better (negate a score to maximize it); or the
-        name of a logged loss (e.g. ``"g_loss"``).
+        ``monitor(estimator) -> float``, lower is better (negate a score to maximize it): it
+        may sample from the estimator mid-fit (``estimator.sample(n)``) and score the samples;
+        or the name of a logged loss (e.g. ``"g_loss"``).
     patience : int
         Checks without improvement before stopping.
     every : int
@@ -103,7 +118,7 @@ class EarlyStopping(Callback):
 
     def __init__(
         self,
-        monitor: Callable[[GANTrainer], float] | str,
+        monitor: Callable[[Any], float] | str,
         patience: int = 5,
         every: int = 1,
         min_delta: float = 0.0,
@@ -119,11 +134,12 @@ class EarlyStopping(Callback):
         self.bad_checks = 0
         self.stopped_at: int | None = None
 
-    def on_train_begin(self, trainer: GANTrainer) -> None:
+    def on_train_begin(self, estimator: Any) -> None:
         self._reset()
 
-    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
-        epoch = round(trainer.epoch)
+    def on_epoch_end(self, estimator: Any, logs: dict[str, float]) -> None:
+        run = run_of(estimator)
+        epoch = round(run.epoch)
         if epoch == 0 or epoch % self.every:
             return
         if isinstance(self.monitor, str):
@@ -134,21 +150,21 @@ class EarlyStopping(Callback):
                 )
             value = logs[self.monitor]
         else:
-            value = float(self.monitor(trainer))
+            value = float(self.monitor(estimator))
         if value < self.best - self.min_delta:
             self.best, self.bad_checks = value, 0
         else:
             self.bad_checks += 1
             if self.bad_checks >= self.patience:
-                trainer.stop_training = True
-                self.stopped_at = trainer.step
+                run.stop_training = True
+                self.stopped_at = run.step
 
 
 class Checkpoint(Callback):
     """Every ``every`` epochs, write a resumable checkpoint into ``dirname``.
 
-    The folder holds the latest checkpoint (safetensors + JSON), written for the run in progress
-    by ``trainer.save_checkpoint`` (set by the :class:`~tabgan.GANSynthesizer` running the fit);
+    The folder holds the latest checkpoint (safetensors + JSON), written through the estimator
+    running the fit (``estimator.save_checkpoint(dirname)``);
     ``GANSynthesizer(...).fit(X, resume_from=dirname)`` continues it. Pass one in
     ``callbacks=`` for a schedule or folder of your own (``checkpoint_dir=`` is the same with
     ``every=checkpoint_every``); one object may serve several fits, each writing its own run.
@@ -160,11 +176,6 @@ class Checkpoint(Callback):
     ----------
     dirname : str or Path
     every : int, default=1
-
-    Attributes
-    ----------
-    save_fn : callable or None
-        ``save_fn(dirname)`` writes the checkpoint instead of ``trainer.save_checkpoint``.
     """
 
     def __init__(self, dirname: str | Path, every: int = 1) -> None:
@@ -172,19 +183,16 @@ class Checkpoint(Callback):
             raise ValueError(f"`every` must be an int >= 1, got {every!r}.")
         self.dirname: Path = Path(dirname)
         self.every: int = int(every)
-        self.save_fn: Callable[[Path], Any] | None = None
 
-    def on_train_begin(self, trainer: GANTrainer) -> None:
-        if self.save_fn is None and trainer.checkpoint_writer is None:
+    def on_train_begin(self, estimator: Any) -> None:
+        if isinstance(estimator, GANTrainer):
             raise RuntimeError(
-                f"Checkpoint({str(self.dirname)!r}): this training run has no checkpoint writer; "
-                "checkpoints are written for runs of GANSynthesizer.fit (or set `save_fn`)."
+                f"Checkpoint({str(self.dirname)!r}): checkpoints are written by the estimator "
+                "running the fit (GANSynthesizer.fit); a trainer run on its own has none."
             )
 
-    def on_epoch_end(self, trainer: GANTrainer, logs: dict[str, float]) -> None:
-        epoch_done = trainer.step % trainer.steps_per_epoch == 0
-        if epoch_done and round(trainer.epoch) % self.every == 0:
-            if self.save_fn is not None:
-                self.save_fn(self.dirname)
-            else:
-                trainer.save_checkpoint(self.dirname)
+    def on_epoch_end(self, estimator: Any, logs: dict[str, float]) -> None:
+        run = run_of(estimator)
+        epoch_done = run.step % run.steps_per_epoch == 0
+        if epoch_done and round(run.epoch) % self.every == 0:
+            estimator.save_checkpoint(self.dirname)

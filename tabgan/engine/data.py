@@ -1,25 +1,118 @@
-"""What the training loop draws its batches from: the sampler protocol."""
+"""What the training loop draws its batches from: encoded samples and the sampler contract.
+
+Domain-free: an :class:`Encoded` record is a tensor of samples and, optionally, an integer label
+per sample; :class:`DataSampler` draws batches from it, labels becoming one-hot conditional
+vectors. Adapters with richer conditions (the tabular conditional vector) write their own
+:class:`TrainingSampler`.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-__all__ = ["TrainingSampler"]
+__all__ = ["DataSampler", "Encoded", "TrainingSampler"]
 
 
-@runtime_checkable
-class TrainingSampler(Protocol):
-    """Draws training batches on the training device.
+# -- what encode returns ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Encoded:
+    """Training samples as the engine sees them.
 
-    ``sample_real`` returns real encoded rows and their conditional vectors (or ``None``);
-    ``sample_condition`` returns conditional vectors for the generator plus whatever
-    ``condition_loss`` needs to score the generator's output against them.
+    Parameters
+    ----------
+    data : torch.Tensor
+        ``(n, ...)``, in the dtype the adapter chose (float32 features, int64 token ids, ...);
+        the engine moves it to the training device and never casts it.
+    labels : torch.Tensor, optional
+        ``(n,)`` int64 codes into the adapter's ``label_names_``: the label of each sample, which
+        the shared :class:`DataSampler` turns into the conditional vector.
     """
 
+    data: torch.Tensor
+    labels: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, torch.Tensor):
+            raise TypeError(f"Encoded.data must be a torch.Tensor, got {type(self.data).__name__}.")
+        if self.data.ndim == 0:
+            raise ValueError("Encoded.data must have a sample dimension, got a 0-d tensor.")
+        if self.labels is not None:
+            if not isinstance(self.labels, torch.Tensor) or self.labels.dtype != torch.int64:
+                raise TypeError("Encoded.labels must be an int64 tensor of label codes.")
+            if self.labels.shape != (len(self.data),):
+                raise ValueError(
+                    f"Encoded.labels has shape {tuple(self.labels.shape)}; expected "
+                    f"({len(self.data)},), one code per sample."
+                )
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def to(self, device: torch.device | str) -> Encoded:
+        labels = None if self.labels is None else self.labels.to(device)
+        return Encoded(self.data.to(device), labels)
+
+
+# -- what the trainer draws batches from ------------------------------------------------------
+class TrainingSampler(ABC):
+    """Draws training batches on the training device.
+
+    ``sample_real`` returns real samples (as the critic sees them) and their conditional vectors
+    (or ``None``); ``sample_fake_conditions`` returns conditional vectors for the generator plus
+    whatever ``condition_loss`` needs to score the generator's output against them.
+    """
+
+    @abstractmethod
     def sample_real(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]: ...
 
-    def sample_condition(self, batch_size: int) -> tuple[torch.Tensor | None, Any]: ...
+    def sample_fake_conditions(self, batch_size: int) -> tuple[torch.Tensor | None, Any]:
+        return None, None
 
-    def condition_loss(self, raw: torch.Tensor, info: Any) -> torch.Tensor | None: ...
+    def condition_loss(self, raw: torch.Tensor, info: Any) -> torch.Tensor | None:
+        return None
+
+
+class DataSampler(TrainingSampler):
+    """The shared sampler: samples drawn uniformly with replacement, labels as conditions.
+
+    With labels, a real sample's conditional vector is the one-hot of its label, and the
+    generator's labels are those of uniformly drawn training samples (so by training
+    frequency). ``prepare`` maps a batch of ``Encoded.data`` to what the critic sees (e.g.
+    token ids to one-hots); by default the batch is used as it is.
+    """
+
+    def __init__(
+        self,
+        encoded: Encoded,
+        n_labels: int = 0,
+        prepare: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
+        if n_labels and encoded.labels is None:
+            raise ValueError(f"n_labels={n_labels} but the encoded samples carry no labels.")
+        self.data = encoded.data
+        self.labels = encoded.labels if n_labels else None
+        self.n_labels = n_labels
+        self.prepare = prepare
+        self._eye = torch.eye(n_labels, device=encoded.data.device) if n_labels else None
+
+    def _rows(self, batch_size: int) -> torch.Tensor:
+        return torch.randint(len(self.data), (batch_size,), device=self.data.device)
+
+    def sample_real(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        idx = self._rows(batch_size)
+        x = self.data[idx]
+        if self.prepare is not None:
+            x = self.prepare(x)
+        if self.labels is None or self._eye is None:
+            return x, None
+        return x, self._eye[self.labels[idx]]
+
+    def sample_fake_conditions(self, batch_size: int) -> tuple[torch.Tensor | None, None]:
+        if self.labels is None or self._eye is None:
+            return None, None
+        return self._eye[self.labels[self._rows(batch_size)]], None

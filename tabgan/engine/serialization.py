@@ -18,10 +18,10 @@ from safetensors.torch import load_file, save_file
 
 from .._version import __version__
 
-__all__ = ["flatten_optimizer", "read_folder", "unflatten_optimizer", "write_folder"]
+__all__ = ["flatten_state", "read_folder", "unflatten_state", "write_folder"]
 
 FORMAT = "tabgan-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TENSORS = "model.safetensors"
 CONFIG = "model.json"
 
@@ -145,43 +145,52 @@ def unprefixed(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch
     return {k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
 
 
-def flatten_optimizer(
-    optimizer: torch.optim.Optimizer, prefix: str
+def flatten_state(
+    state: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Split an optimizer's state dict into JSON-able structure and named tensors."""
-    sd = optimizer.state_dict()
+    """A trainer's :meth:`~tabgan.engine.training.GANTrainer.state_dict` as (JSON, tensors).
+
+    Module state dicts become prefixed tensors (``generator.<name>``); optimizer state dicts
+    are split into their JSON structure and their tensors (``opt_g.<param>.<key>``); plain
+    values stay in the JSON part.
+    """
+    doc: dict[str, Any] = {}
     tensors: dict[str, torch.Tensor] = {}
-    scalars: dict[str, dict[str, Any]] = {}
-    for idx, state in sd["state"].items():
-        for key, value in state.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"{prefix}.{idx}.{key}"] = value
-            else:
-                scalars.setdefault(str(idx), {})[key] = value
-    return {"param_groups": sd["param_groups"], "scalars": scalars}, tensors
+    for key, value in state.items():
+        if key in ("opt_g", "opt_d"):
+            scalars: dict[str, dict[str, Any]] = {}
+            for idx, entry in value["state"].items():
+                for name, item in entry.items():
+                    if isinstance(item, torch.Tensor):
+                        tensors[f"{key}.{idx}.{name}"] = item
+                    else:
+                        scalars.setdefault(str(idx), {})[name] = item
+            doc[key] = {"param_groups": value["param_groups"], "scalars": scalars}
+        elif isinstance(value, dict):
+            tensors.update(prefixed(key, value))
+        else:
+            doc[key] = value
+    return doc, tensors
 
 
-_IMPLEMENTATION_KEYS = ("fused", "foreach", "capturable", "differentiable")
-
-
-def unflatten_optimizer(
-    optimizer: torch.optim.Optimizer,
-    prefix: str,
-    structure: dict[str, Any],
-    tensors: dict[str, torch.Tensor],
-) -> None:
-    state: dict[int, dict[str, Any]] = {}
-    for name, value in tensors.items():
-        if not name.startswith(prefix + "."):
-            continue
-        idx, key = name[len(prefix) + 1 :].split(".", 1)
-        state.setdefault(int(idx), {})[key] = value
-    for idx, values in structure.get("scalars", {}).items():
-        state.setdefault(int(idx), {}).update(values)
-    # Implementation switches (fused, foreach, ...) are this machine's choice, not the
-    # checkpoint's: a run saved with the fused CPU kernel resumes where there is none.
-    groups = [
-        {**saved, **{k: now[k] for k in _IMPLEMENTATION_KEYS if k in now}}
-        for saved, now in zip(structure["param_groups"], optimizer.param_groups, strict=True)
-    ]
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
+def unflatten_state(
+    doc: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
+) -> dict[str, Any]:
+    """The inverse of :func:`flatten_state`, tensors moved to ``device``."""
+    state: dict[str, Any] = {}
+    for key in ("generator", "discriminator", "ema"):
+        part = unprefixed(key, tensors)
+        if part:
+            state[key] = part
+    for key in ("opt_g", "opt_d"):
+        entries: dict[int, dict[str, Any]] = {}
+        for name, value in unprefixed(key, tensors).items():
+            idx, item = name.split(".", 1)
+            entries.setdefault(int(idx), {})[item] = value.to(device)
+        for idx, values in doc[key].get("scalars", {}).items():
+            entries.setdefault(int(idx), {}).update(values)
+        state[key] = {"state": entries, "param_groups": doc[key]["param_groups"]}
+    for key in ("step", "seconds", "ema_updates"):
+        if key in doc:
+            state[key] = doc[key]
+    return state

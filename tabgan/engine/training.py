@@ -9,47 +9,19 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from .config import TrainingConfig
 from .data import TrainingSampler
 from .losses import get_loss
 from .regularizers import gradient_penalty, instance_noise_std, mmd_rbf, pack, r1_penalty
 
-__all__ = ["GANTrainer", "TrainingConfig", "make_adam"]
+__all__ = ["GANTrainer", "TrainingConfig", "make_adam", "steps_per_epoch"]
 
 Tensor = torch.Tensor
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Fully resolved training hyper-parameters (no ``None`` left)."""
-
-    loss: str
-    epochs: int
-    batch_size: int
-    latent_dim: int
-    n_critic: int
-    generator_lr: float
-    discriminator_lr: float
-    betas: tuple[float, float]
-    weight_decay: float
-    pac: int
-    gradient_penalty: float
-    r1: float
-    label_smoothing: float
-    instance_noise: float
-    mmd_weight: float
-    ema_decay: float
-    grad_clip: float
-    max_seconds: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class EMA:
@@ -114,9 +86,6 @@ class GANTrainer:
     steps_per_epoch : int
     on_generator_step : callable, optional
         ``on_generator_step(generator, step, total_steps)`` after each generator update.
-    checkpoint_writer : callable, optional
-        ``checkpoint_writer(path)`` writes a resumable checkpoint of this run (the
-        :class:`~tabgan.GANSynthesizer` running the fit sets it); see :meth:`save_checkpoint`.
     """
 
     def __init__(
@@ -129,7 +98,6 @@ class GANTrainer:
         device: torch.device,
         steps_per_epoch: int,
         on_generator_step: Callable[[nn.Module, int, int], None] | None = None,
-        checkpoint_writer: Callable[[str | Path], Any] | None = None,
     ) -> None:
         self.config = config
         self.device = device
@@ -140,7 +108,6 @@ class GANTrainer:
         self.steps_per_epoch = steps_per_epoch
         self.total_steps = steps_per_epoch * config.epochs
         self.on_generator_step = on_generator_step
-        self.checkpoint_writer = checkpoint_writer
         self.loss = get_loss(config.loss)
         self.opt_g = make_adam(self.generator, config.generator_lr, config, device)
         self.opt_d = make_adam(self.discriminator, config.discriminator_lr, config, device)
@@ -164,7 +131,7 @@ class GANTrainer:
 
     def _fake_batch(self) -> tuple[Tensor, Tensor, Tensor | None, Any]:
         """``(raw, activated, cond, info)`` of one generated batch, with its graph."""
-        cond, info = self.sampler.sample_condition(self.config.batch_size)
+        cond, info = self.sampler.sample_fake_conditions(self.config.batch_size)
         raw = self.generator(self._latent(self.config.batch_size), cond)
         return raw, self.activate(raw), cond, info
 
@@ -175,7 +142,7 @@ class GANTrainer:
         cfg = self.config
         real, cond_real = self.sampler.sample_real(cfg.batch_size)
         if fake is None:
-            cond_fake, _ = self.sampler.sample_condition(cfg.batch_size)
+            cond_fake, _ = self.sampler.sample_fake_conditions(cfg.batch_size)
             with torch.no_grad():
                 fake = self.activate(self.generator(self._latent(cfg.batch_size), cond_fake))
         real, fake = self._noisy(real), self._noisy(fake.detach())
@@ -263,12 +230,17 @@ class GANTrainer:
         return logs
 
     # -- the loop ---------------------------------------------------------------------------
-    def fit(self, callbacks: Sequence[Any] = ()) -> None:
-        """Train from ``self.step`` to ``total_steps`` (or until stopped)."""
+    def fit(self, callbacks: Sequence[Any] = (), context: Any = None) -> None:
+        """Train from ``self.step`` to ``total_steps`` (or until stopped).
+
+        Each callback hook receives ``context`` (the estimator running the fit, by default this
+        trainer) and, for step and epoch ends, the logged losses.
+        """
+        owner = self if context is None else context
         self.generator.train()
         self.discriminator.train()
         for cb in callbacks:
-            cb.on_train_begin(self)
+            cb.on_train_begin(owner)
         budget = self.config.max_seconds
         start = time.perf_counter() - self.seconds
         sums: dict[str, Tensor] = {}
@@ -281,7 +253,7 @@ class GANTrainer:
                 count += 1
                 self.seconds = time.perf_counter() - start
                 for cb in callbacks:
-                    cb.on_step_end(self, logs)
+                    cb.on_step_end(owner, logs)
                 epoch_done = self.step % self.steps_per_epoch == 0
                 out_of_time = budget is not None and self.seconds >= budget
                 if flag.requested:
@@ -290,7 +262,7 @@ class GANTrainer:
                     means = {k: float(v) / count for k, v in sums.items()}
                     sums, count = {}, 0
                     for cb in callbacks:
-                        cb.on_epoch_end(self, means)
+                        cb.on_epoch_end(owner, means)
                 if out_of_time and self.step < self.total_steps:
                     self.stop_training = True
                     warnings.warn(
@@ -307,19 +279,45 @@ class GANTrainer:
                 stacklevel=2,
             )
         for cb in callbacks:
-            cb.on_train_end(self)
+            cb.on_train_end(owner)
 
-    def save_checkpoint(self, path: str | Path) -> Any:
-        """Write a resumable checkpoint of this run into the folder ``path``.
+    # -- state ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resumed run needs, as one dict (nanoGPT's checkpoint): the networks,
+        the EMA copy, both optimizers and the counters (tensors inside, no pickled objects)."""
+        state: dict[str, Any] = {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "step": self.step,
+            "seconds": self.seconds,
+        }
+        if self.ema is not None:
+            state["ema"] = self.ema.module.state_dict()
+            state["ema_updates"] = self.ema.updates
+        return state
 
-        Raises ``RuntimeError`` when the run has no ``checkpoint_writer``.
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue the run :meth:`state_dict` described.
+
+        Optimizer implementation switches (fused, foreach, ...) are this machine's choice, not
+        the saved run's: a run saved with the fused CPU kernel resumes where there is none.
         """
-        if self.checkpoint_writer is None:
-            raise RuntimeError(
-                "This training run has no checkpoint writer: checkpoints are written for runs of "
-                "GANSynthesizer.fit (or give the Checkpoint callback a `save_fn`)."
-            )
-        return self.checkpoint_writer(path)
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        for opt, key in ((self.opt_g, "opt_g"), (self.opt_d, "opt_d")):
+            saved = state[key]
+            groups = [
+                {**old, **{k: now[k] for k in _IMPLEMENTATION_KEYS if k in now}}
+                for old, now in zip(saved["param_groups"], opt.param_groups, strict=True)
+            ]
+            opt.load_state_dict({"state": saved["state"], "param_groups": groups})
+        if self.ema is not None:
+            self.ema.module.load_state_dict(state["ema"])
+            self.ema.updates = int(state["ema_updates"])
+        self.step = int(state["step"])
+        self.seconds = float(state["seconds"])
 
     @property
     def epoch(self) -> float:
@@ -327,6 +325,9 @@ class GANTrainer:
 
     def sampling_generator(self) -> nn.Module:
         return self.ema.module if self.ema is not None else self.generator
+
+
+_IMPLEMENTATION_KEYS = ("fused", "foreach", "capturable", "differentiable")
 
 
 def make_adam(

@@ -1,126 +1,276 @@
-"""The adapter protocol and the adapter registry.
+"""The adapter contract, the shared training sampler and the adapter registry.
 
 An adapter turns one domain's data into tensors and back, and supplies the networks and output
-activations that fit that data. The engine (`tabgan.engine.training`) only ever sees tensors.
+activations that fit that data. The engine (`tabgan.engine`) only ever sees tensors; the
+estimator (:class:`~tabgan.GANSynthesizer`) only ever calls the public methods and hooks of
+:class:`BaseAdapter` below, never probing an adapter with ``getattr``.
 
-Adapters register themselves with :func:`register`. Third-party adapters are found through the
-entry-point group ``tabgan.adapters`` the first time an unknown name is asked for. The core
-never imports a domain adapter by name: ``tabgan.plugins`` adapters are entry points like any other.
+Writing an adapter (see CONTRIBUTING.md): subclass :class:`BaseAdapter`, set ``name``, write the
+abstract hooks (``_fit``, ``_encode``, ``_decode``, ``build_generator``,
+``build_discriminator``, ``_get_state``, ``_set_state``), override the optional ones you need,
+register it with :func:`register` or the entry-point group ``tabgan.adapters``, and prove it
+with :func:`tabgan.testing.check_adapter`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from importlib import metadata
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from sklearn.base import BaseEstimator
 from torch import nn
 
-from ..engine.data import TrainingSampler
+from ..engine.data import DataSampler, Encoded, TrainingSampler
 
 __all__ = [
-    "Adapter",
     "BaseAdapter",
+    "DataSampler",
+    "Encoded",
     "TrainingSampler",
-    "UniformSampler",
     "available_adapters",
     "get_adapter",
     "register",
+    "resolve_adapter",
 ]
 
 ENTRY_POINT_GROUP = "tabgan.adapters"
+#: The files :meth:`BaseAdapter.save` writes; an adapter's own files go beside them.
+STATE_FILE = "adapter.json"
+TENSOR_FILE = "adapter.safetensors"
+#: Label values an adapter may keep (they are saved in JSON).
+LabelValue = str | int | float | bool
 
 
-@runtime_checkable
-class Adapter(Protocol):
-    """What the engine needs from a domain adapter.
-
-    Adapters are scikit-learn style objects: ``__init__`` stores options, ``fit`` learns the
-    encoding, fitted state ends in ``_``. :class:`BaseAdapter` gives defaults for the optional
-    parts.
-    """
-
-    name: ClassVar[str]
-    #: Training defaults for this domain (``loss``, ``epochs``, ``batch_size``, ``pac``, ...),
-    #: used where the user leaves a :class:`~tabgan.GANSynthesizer` parameter at ``None``.
-    training_defaults: ClassVar[Mapping[str, Any]]
-
-    def fit(self, data: Any, *, rng: np.random.Generator) -> Adapter: ...
-
-    def encode(self, data: Any) -> torch.Tensor: ...
-
-    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> Any: ...
-
-    @property
-    def cond_dim(self) -> int: ...
-
-    def build_generator(self, latent_dim: int) -> nn.Module: ...
-
-    def build_discriminator(self, pac: int) -> nn.Module: ...
-
-    def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor: ...
-
-    def make_sampler(self, encoded: torch.Tensor) -> TrainingSampler: ...
-
-    def generate(
-        self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None, **kwargs: Any
-    ) -> torch.Tensor: ...
-
-    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None: ...
-
-    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]: ...
-
-    def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None: ...
+# -- the adapter base -------------------------------------------------------------------------
+Self = TypeVar("Self", bound="BaseAdapter")
 
 
-class UniformSampler:
-    """Real rows drawn uniformly with replacement; no conditional vector."""
+class BaseAdapter(BaseEstimator, ABC):
+    """Base class of every adapter: public methods validate, hooks do the work.
 
-    def __init__(self, encoded: torch.Tensor) -> None:
-        self.encoded = encoded
+    Required hooks (abstract): ``_fit``, ``_encode``, ``_decode``, ``build_generator``,
+    ``build_discriminator``, ``_get_state``, ``_set_state``. Optional hooks, with defaults
+    that do nothing special: ``activate``, ``prepare_real``, ``generate``,
+    ``_sampling_conditions`` (label conditions by default), ``pretrain``,
+    ``on_generator_step``, ``canonical_view``, ``_save_files`` / ``_load_files``, and the
+    property ``sampling_batch_size``.
 
-    def sample_real(self, batch_size: int) -> tuple[torch.Tensor, None]:
-        idx = torch.randint(len(self.encoded), (batch_size,), device=self.encoded.device)
-        return self.encoded[idx], None
+    Class attributes
+    ----------------
+    name : str
+        The registry name (``GANSynthesizer(adapter=name)``).
+    training_defaults : mapping
+        Defaults for this domain, keyed by :class:`~tabgan.GANSynthesizer` parameter names
+        (``{"epochs": 300, "loss": "wgan", ...}``); the estimator checks every key.
+    supports_labels : bool
+        Whether ``fit(data, y)`` takes labels. Adapters that do set ``label_names_`` in
+        ``_fit`` (see :meth:`_fit_labels`) and return label codes from ``_encode``.
 
-    def sample_condition(self, batch_size: int) -> tuple[None, None]:
-        return None, None
-
-    def condition_loss(self, raw: torch.Tensor, info: Any) -> None:
-        return None
-
-
-class BaseAdapter(BaseEstimator):
-    """Defaults for the optional parts of :class:`Adapter`.
-
-    Subclasses set ``name`` and ``training_defaults`` and implement ``fit``, ``encode``, ``decode``,
-    ``build_generator``, ``build_discriminator``, ``activate``, ``get_state`` and ``set_state``.
-
-    Optional hooks the engine calls when present: ``pretrain(generator, encoded, *, device,
-    verbose)`` before adversarial training (e.g. MLE for text) and ``on_train_step(generator,
-    step, total_steps)`` after each generator step (e.g. temperature annealing);
-    ``hashable_view(data)`` returns the part of the data compared by the memorization guard
-    (e.g. without columns that are regenerated as fresh identifiers).
-    ``save_files(folder) -> list[str]`` writes fitted state that belongs in files of its own
-    (e.g. a tokenizer) into the model folder and returns their relative paths (their checksums
-    are recorded); ``load_files(folder)`` reads them back before ``set_state`` is called.
-    ``sampling_batch_size`` (an int attribute or property of the fitted adapter): samples per
-    generator pass in ``sample`` when the caller gives none (default: the training batch
-    size, at least 1024).
+    Labels are the one conditioning channel the engine knows: ``label_names_`` (a list of
+    JSON scalars), codes in :attr:`Encoded.labels`, one-hot conditional vectors of width
+    ``cond_dim``. Adapters with richer conditions (the tabular conditional vector) override
+    ``cond_dim``, ``make_sampler`` and ``_sampling_conditions``.
     """
 
     name: ClassVar[str] = ""
     training_defaults: ClassVar[Mapping[str, Any]] = {}
+    supports_labels: ClassVar[bool] = False
 
+    label_names_: list[Any]
+
+    # -- public: what the estimator calls -----------------------------------------------------
+    def fit(
+        self: Self, data: Any, y: Any = None, *, rng: np.random.Generator, **fit_params: Any
+    ) -> Self:
+        """Learn the encoding of ``data`` (and of the labels ``y``); returns ``self``.
+
+        ``fit_params`` are the adapter's own fit options (e.g. ``metadata=`` for ``tabular``);
+        :class:`~tabgan.GANSynthesizer` passes on those given to its ``fit``.
+        """
+        if y is not None and not self.supports_labels:
+            raise ValueError(
+                f"The {self.name!r} adapter takes no labels: `y` must be None "
+                f"(got {type(y).__name__})."
+            )
+        self.label_names_ = []
+        self.is_fitted_ = False
+        self._fit(data, y, rng, **fit_params)
+        self.is_fitted_ = True
+        return self
+
+    def encode(self, data: Any, y: Any = None) -> Encoded:
+        """``data`` (and its labels) as an :class:`Encoded` record."""
+        self._check_fitted()
+        if y is not None and not self.supports_labels:
+            raise ValueError(f"The {self.name!r} adapter takes no labels: `y` must be None.")
+        encoded = self._encode(data, y)
+        if not isinstance(encoded, Encoded):
+            raise TypeError(
+                f"The {self.name!r} adapter's _encode() must return an Encoded record, "
+                f"got {type(encoded).__name__}."
+            )
+        if encoded.labels is not None and not len(self.label_names_):
+            raise ValueError(f"The {self.name!r} adapter encoded labels but has no label_names_.")
+        return encoded
+
+    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> Any:
+        """Generated tensors back in the domain's own form."""
+        self._check_fitted()
+        return self._decode(x, rng)
+
+    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+        """The generator's conditional input for ``n`` samples (``None`` for none)."""
+        self._check_fitted()
+        cond = self._sampling_conditions(n, conditions)
+        if cond is not None and cond.shape[:1] != (n,):
+            raise ValueError(
+                f"The {self.name!r} adapter made conditions for {cond.shape[0]} samples, not {n}."
+            )
+        return cond
+
+    def save(self, folder: str | Path) -> list[str]:
+        """Write the fitted adapter into ``folder``; returns the files written (relative paths).
+
+        ``adapter.json`` holds the name, the constructor parameters and ``_get_state``'s config;
+        ``adapter.safetensors`` its tensors; ``_save_files`` may add files of its own.
+        """
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        config, tensors = self._get_state()
+        params, tuples = _jsonable_params(self)
+        doc = {
+            "name": self.name,
+            "params": params,
+            "tuple_params": tuples,
+            "label_names": list(self.label_names_),
+            "state": config,
+        }
+        try:
+            text = json.dumps(doc, indent=1, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"The {self.name!r} adapter's state is not JSON: {exc}. _get_state() must "
+                "return JSON values and tensors."
+            ) from None
+        (folder / STATE_FILE).write_text(text)
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in tensors.items()}, folder / TENSOR_FILE
+        )
+        return [STATE_FILE, TENSOR_FILE, *self._save_files(folder)]
+
+    @classmethod
+    def load(cls, folder: str | Path) -> BaseAdapter:
+        """The adapter :meth:`save` wrote into ``folder`` (of this class or a registered one)."""
+        folder = Path(folder)
+        doc = json.loads((folder / STATE_FILE).read_text())
+        adapter_cls = cls if doc["name"] == cls.name else get_adapter(doc["name"])
+        params = {
+            k: tuple(v) if k in doc.get("tuple_params", []) else v for k, v in doc["params"].items()
+        }
+        adapter = adapter_cls(**params)
+        tensors = load_file(folder / TENSOR_FILE)
+        adapter.restore(doc["state"], tensors, folder, label_names=doc.get("label_names", []))
+        return adapter
+
+    def restore(
+        self,
+        config: dict[str, Any],
+        tensors: dict[str, torch.Tensor],
+        folder: Path,
+        *,
+        label_names: Sequence[Any] = (),
+    ) -> None:
+        """Give this unfitted adapter a saved state.
+
+        Used by :meth:`load`, and by the migration of model folders of format 1 (tabgan 0.1),
+        whose adapter state sits in ``model.json`` and whose files sit in the model folder: an
+        adapter's ``_set_state`` therefore accepts the configs its 0.1 ``get_state`` wrote, and
+        sets ``label_names_`` from them where they held the labels.
+        """
+        self.label_names_ = list(label_names)
+        self._load_files(folder)
+        self._set_state(config, tensors)
+        self.is_fitted_ = True
+
+    # -- the label channel ----------------------------------------------------------------------
     @property
     def cond_dim(self) -> int:
-        return 0
+        """Width of the generator's and critic's conditional input (0: unconditional)."""
+        return len(getattr(self, "label_names_", ()))
 
-    def make_sampler(self, encoded: torch.Tensor) -> TrainingSampler:
-        return UniformSampler(encoded)
+    def _fit_labels(self, labels: Sequence[Any]) -> None:
+        """Record the label set (sorted, JSON scalars) from the training labels."""
+        values = [_label_value(v) for v in labels]
+        self.label_names_ = sorted(set(values), key=lambda v: (type(v).__name__, v))
+
+    def _label_codes(self, labels: Sequence[Any]) -> torch.Tensor:
+        """Label values as int64 codes into ``label_names_`` (unknown values raise)."""
+        lookup = {v: i for i, v in enumerate(self.label_names_)}
+        codes = []
+        for v in labels:
+            key = _label_value(v)
+            if key not in lookup:
+                raise ValueError(f"Unknown label {v!r}; the model knows {self.label_names_}.")
+            codes.append(lookup[key])
+        return torch.tensor(codes, dtype=torch.long)
+
+    # -- required hooks -----------------------------------------------------------------------
+    @abstractmethod
+    def _fit(
+        self, data: Any, y: Any, rng: np.random.Generator, *args: Any, **fit_params: Any
+    ) -> None:
+        """Validate ``data`` (clear errors before any training) and learn the encoding.
+
+        Unknown ``fit_params`` must raise ``TypeError`` naming them (a signature without
+        ``**kwargs`` does that).
+        """
+
+    @abstractmethod
+    def _encode(self, data: Any, y: Any) -> Encoded:
+        """``data`` as an :class:`Encoded` record (labels from ``y`` or from the data)."""
+
+    @abstractmethod
+    def _decode(self, x: torch.Tensor, rng: np.random.Generator) -> Any:
+        """What :meth:`generate` produced, back in the domain's form."""
+
+    @abstractmethod
+    def build_generator(self, latent_dim: int) -> nn.Module:
+        """``generator(z, cond) -> raw``, ``cond`` of width ``cond_dim`` or ``None``."""
+
+    @abstractmethod
+    def build_discriminator(self, pac: int) -> nn.Module:
+        """``critic(x_packed, cond_packed) -> scores``: ``pac`` samples concatenated per row
+        (PacGAN; ``pac=1`` is the plain critic), conditions packed the same way."""
+
+    @abstractmethod
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Fitted state as (JSON config, named tensors); no pickled objects."""
+
+    @abstractmethod
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        """The inverse of :meth:`_get_state` (``_load_files`` has already run)."""
+
+    # -- optional hooks -----------------------------------------------------------------------
+    def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor:
+        """The generator's raw output as the critic sees it (``hard``: at sampling time)."""
+        return raw
+
+    def prepare_real(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch of ``Encoded.data`` as the critic sees it (e.g. token ids to one-hots)."""
+        return x
+
+    def make_sampler(self, encoded: Encoded) -> TrainingSampler:
+        """The training sampler; by default the shared :class:`DataSampler`."""
+        return DataSampler(encoded, self.cond_dim, self.prepare_real)
 
     def generate(
         self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None, **kwargs: Any
@@ -135,19 +285,108 @@ class BaseAdapter(BaseEstimator):
             )
         return self.activate(generator(z, cond), hard=True)
 
-    def sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
-        if conditions is not None:
-            raise ValueError(f"The {self.name!r} adapter does not support conditional sampling.")
+    def _sampling_conditions(self, n: int, conditions: Any) -> torch.Tensor | None:
+        """Label conditions as one-hot rows (the default for adapters with labels).
+
+        ``conditions`` may be a label value, a sequence of ``n`` label values, or
+        ``{"label": value or values}``. Without conditions a labelled model draws labels
+        uniformly from ``label_names_`` (override to draw them otherwise).
+        """
+        k = self.cond_dim
+        if conditions is None:
+            return None if not k else torch.eye(k)[torch.randint(k, (n,))]
+        if not k:
+            raise ValueError(
+                f"This {self.name!r} model is not conditional (it was trained without labels); it "
+                "takes no `conditions`."
+            )
+        if isinstance(conditions, Mapping):
+            if set(conditions) != {"label"}:
+                raise ValueError(
+                    f'{self.name!r} conditions are {{"label": value}}; got keys '
+                    f"{sorted(map(str, conditions))}."
+                )
+            conditions = conditions["label"]
+        if isinstance(conditions, (str, bytes, int, float, bool, np.generic)):
+            values: list[Any] = [conditions] * n
+        elif isinstance(conditions, (Sequence, np.ndarray)):
+            values = list(conditions)
+            if len(values) != n:
+                raise ValueError(f"Got {len(values)} labels for n={n} samples.")
+        else:
+            raise TypeError(f"Unsupported `conditions` of type {type(conditions).__name__}.")
+        return torch.eye(k)[self._label_codes(values)]
+
+    def pretrain(
+        self, generator: nn.Module, encoded: Encoded, *, device: torch.device, verbose: bool
+    ) -> None:
+        """Runs once before adversarial training (e.g. MLE for text); by default nothing."""
+
+    def on_generator_step(self, generator: nn.Module, step: int, total_steps: int) -> None:
+        """Runs after each generator update (e.g. temperature annealing); by default nothing."""
+
+    def canonical_view(self, data: Any) -> Any:
+        """What the exact-copy check compares, row by row (e.g. without regenerated ids)."""
+        return data
+
+    @property
+    def sampling_batch_size(self) -> int | None:
+        """Samples per generator pass when the caller gives none (``None``: the engine's)."""
         return None
 
+    def _save_files(self, folder: Path) -> list[str]:
+        """Write fitted state that belongs in files of its own; return their relative paths."""
+        return []
 
-_REGISTRY: dict[str, type] = {}
+    def _load_files(self, folder: Path) -> None:
+        """Read what :meth:`_save_files` wrote (before ``_set_state``)."""
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not getattr(self, "is_fitted_", False):
+            raise RuntimeError(f"The {self.name!r} adapter is not fitted yet.")
+
+
+def _label_value(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"A label must be a finite value, got {v!r}.")
+    if not isinstance(v, (str, int, float, bool)):
+        raise TypeError(f"A label must be a string, number or bool, got {type(v).__name__} {v!r}.")
+    return v
+
+
+def _jsonable_params(adapter: BaseAdapter) -> tuple[dict[str, Any], list[str]]:
+    """Constructor parameters as JSON, tuples recorded so that load gives them back."""
+    params, tuples = {}, []
+    for key, value in adapter.get_params(deep=False).items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, tuple):
+            tuples.append(key)
+            value = list(value)
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"The {adapter.name!r} adapter's parameter {key}={value!r} is not JSON; a saved "
+                "model stores constructor parameters as JSON (strings, numbers, lists, dicts)."
+            ) from None
+        params[key] = value
+    return params, tuples
+
+
+# -- the registry -----------------------------------------------------------------------------
+_REGISTRY: dict[str, type[BaseAdapter]] = {}
 A = TypeVar("A", bound=type)
 
 
 def register(cls: A) -> A:
     """Class decorator: make an adapter available under its ``name``."""
-    name = getattr(cls, "name", "")
+    if not (isinstance(cls, type) and issubclass(cls, BaseAdapter)):
+        raise TypeError(f"{getattr(cls, '__qualname__', cls)!r} must subclass tabgan.BaseAdapter.")
+    name = cls.name
     if not isinstance(name, str) or not name:
         raise TypeError(f"{cls.__qualname__} needs a non-empty string class attribute `name`.")
     existing = _REGISTRY.get(name)
@@ -164,7 +403,7 @@ def _entry_points() -> list[metadata.EntryPoint]:
     return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
-def _load_entry_point(ep: metadata.EntryPoint) -> type:
+def _load_entry_point(ep: metadata.EntryPoint) -> type[BaseAdapter]:
     try:
         cls = ep.load()
     except Exception as exc:  # a broken plugin must fail loudly, naming itself
@@ -172,20 +411,21 @@ def _load_entry_point(ep: metadata.EntryPoint) -> type:
             f"The adapter entry point {ep.name!r} = {ep.value!r} (group {ENTRY_POINT_GROUP!r}) "
             f"failed to load: {type(exc).__name__}: {exc}"
         ) from exc
-    if not isinstance(cls, type):
+    if not (isinstance(cls, type) and issubclass(cls, BaseAdapter)):
         raise TypeError(
-            f"The adapter entry point {ep.name!r} = {ep.value!r} does not point to a class."
+            f"The adapter entry point {ep.name!r} = {ep.value!r} does not point to a "
+            "subclass of tabgan.BaseAdapter."
         )
-    if getattr(cls, "name", None) != ep.name:
+    if cls.name != ep.name:
         raise TypeError(
             f"The adapter entry point {ep.name!r} = {ep.value!r} loads a class named "
-            f"{getattr(cls, 'name', None)!r}; the entry point and the class `name` must agree."
+            f"{cls.name!r}; the entry point and the class `name` must agree."
         )
     _REGISTRY.setdefault(ep.name, cls)
     return _REGISTRY[ep.name]
 
 
-def get_adapter(name: str) -> type:
+def get_adapter(name: str) -> type[BaseAdapter]:
     """The adapter class registered under ``name``, loading entry points on first miss."""
     if not isinstance(name, str):
         raise TypeError(f"An adapter name must be a string, got {type(name).__name__}.")
@@ -204,22 +444,17 @@ def available_adapters() -> list[str]:
     return sorted(set(_REGISTRY) | {ep.name for ep in _entry_points()})
 
 
-def resolve_adapter(adapter: Any) -> Any:
+def resolve_adapter(adapter: Any) -> BaseAdapter:
     """An unfitted adapter instance from a name, a class or an instance."""
     from sklearn.base import clone
 
     if isinstance(adapter, str):
         return get_adapter(adapter)()
-    if isinstance(adapter, type):
+    if isinstance(adapter, type) and issubclass(adapter, BaseAdapter):
         return adapter()
-    missing = [
-        attr
-        for attr in ("name", "fit", "encode", "decode", "build_generator", "build_discriminator")
-        if not hasattr(adapter, attr)
-    ]
-    if missing:
-        raise TypeError(
-            f"`adapter` must be an adapter name, class or instance; {type(adapter).__name__} "
-            f"lacks {', '.join(missing)}."
-        )
-    return clone(adapter)
+    if isinstance(adapter, BaseAdapter):
+        return clone(adapter)
+    raise TypeError(
+        "`adapter` must be an adapter name, a BaseAdapter subclass or an instance of one; got "
+        f"{type(adapter).__name__}."
+    )

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..engine.data import Encoded
 from .adapters import BaseAdapter, register
 
 __all__ = ["MLPConfig", "VectorAdapter"]
@@ -71,7 +72,8 @@ class VectorAdapter(BaseAdapter):
         "epochs": 200,
         "batch_size": 256,
         "latent_dim": 16,
-        "lr": 1e-3,
+        "generator_lr": 1e-3,
+        "discriminator_lr": 1e-3,
         "betas": (0.5, 0.999),
         "ema_decay": 0.999,
         # R1 keeps the minimax game from collapsing: 25/25 modes on the grid-25 set in every
@@ -112,7 +114,7 @@ class VectorAdapter(BaseAdapter):
             )
         return arr
 
-    def fit(self, data: Any, *, rng: np.random.Generator, y: Any = None) -> VectorAdapter:
+    def _fit(self, data: Any, y: Any, rng: np.random.Generator) -> None:
         arr = self._check(data)
         self.n_features_ = arr.shape[1]
         if self.standardize:
@@ -121,14 +123,18 @@ class VectorAdapter(BaseAdapter):
         else:
             self.mean_ = np.zeros(arr.shape[1], np.float32)
             self.scale_ = np.ones(arr.shape[1], np.float32)
-        return self
 
-    def encode(self, data: Any) -> torch.Tensor:
+    def _encode(self, data: Any, y: Any) -> Encoded:
         arr = self._check(data)
-        return torch.from_numpy((arr - self.mean_) / self.scale_)
+        return Encoded(torch.from_numpy((arr - self.mean_) / self.scale_))
 
-    def decode(self, x: torch.Tensor, *, rng: np.random.Generator) -> np.ndarray:
+    def _decode(self, x: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
         return x.detach().cpu().numpy() * self.scale_ + self.mean_
+
+    def canonical_view(self, data: Any) -> np.ndarray:
+        """The rows as float32, the precision samples come back in (so float64 training rows
+        and their float32 copies compare alike)."""
+        return self._check(data)
 
     def build_generator(self, latent_dim: int) -> nn.Module:
         return _Generator(MLPConfig(latent_dim, self.n_features_, tuple(self.hidden)))
@@ -136,16 +142,13 @@ class VectorAdapter(BaseAdapter):
     def build_discriminator(self, pac: int) -> nn.Module:
         return _Discriminator(MLPConfig(self.n_features_ * pac, 1, tuple(self.hidden)))
 
-    def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor:
-        return raw
-
-    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         return {"n_features": self.n_features_}, {
             "mean": torch.from_numpy(np.asarray(self.mean_, np.float32)),
             "scale": torch.from_numpy(np.asarray(self.scale_, np.float32)),
         }
 
-    def set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         self.n_features_ = int(config["n_features"])
         self.mean_ = tensors["mean"].numpy()
         self.scale_ = tensors["scale"].numpy()

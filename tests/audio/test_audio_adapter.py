@@ -84,7 +84,7 @@ def test_real_clips_reach_the_critic_with_their_own_labels(labelled_model):
     clips, onehot = sampler.sample_real(256)
     is_low = dominant(clips.squeeze(1).numpy()) < 1500
     np.testing.assert_array_equal(onehot.argmax(1).numpy() == 1, is_low)
-    cond, _ = sampler.sample_condition(4000)
+    cond, _ = sampler.sample_fake_conditions(4000)
     assert 0.45 < cond[:, 1].float().mean() < 0.55  # fake labels follow the data's label mix
 
 
@@ -154,7 +154,8 @@ class _StopAt(Callback):
     def __init__(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def on_epoch_end(self, trainer, logs) -> None:
+    def on_epoch_end(self, est, logs) -> None:
+        trainer = est.trainer_
         if trainer.epoch == self.epoch:
             trainer.stop_training = True
 

@@ -47,7 +47,7 @@ def test_resampling_is_recorded(tmp_path):
     )
     assert adapter.source_rates_ == [8000, 16000]
     assert adapter.resampled_ is True
-    enc = adapter.encode(tmp_path).squeeze(1).numpy()
+    enc = adapter.encode(tmp_path).data.squeeze(1).numpy()
     assert enc.shape == (2, 4096)
     for clip in enc:  # the 8 kHz file was resampled, not read as if it were 16 kHz
         assert abs(dominant(clip, 16000) - 1000) < 10
@@ -60,12 +60,12 @@ def test_array_input_with_sample_rate_and_pad_crop():
     x = np.stack([tone(500, 16000, 4000), tone(500, 16000, 4000)])
     adapter.fit(x, rng=np.random.default_rng(0), sample_rate=16000)
     assert adapter.source_rates_ == [16000] and adapter.resampled_
-    enc = adapter.encode(x)
+    enc = adapter.encode(x).data
     assert enc.shape == (2, 1, 1024)
     short = AudioAdapter(sample_rate=8000, slice_len=1024).fit(
         tone(500, 8000, 100)[None], rng=np.random.default_rng(0)
     )
-    padded = short.encode(tone(500, 8000, 100)[None]).numpy()[0, 0]
+    padded = short.encode(tone(500, 8000, 100)[None]).data.numpy()[0, 0]
     assert np.all(padded[100:] == 0) and np.any(padded[:100] != 0)
 
 
@@ -115,7 +115,7 @@ def test_bad_files_skipped_with_warning(tmp_path):
         adapter.fit(folder, rng=np.random.default_rng(0))
     assert "empty.wav" in str(rec[0].message) and "stereo.wav" in str(rec[0].message)
     assert adapter.n_clips_ == 2 and adapter.n_channels_ == 1
-    assert adapter.encode(folder).shape == (2, 1, 1024)  # the fitted clips, no second warning
+    assert adapter.encode(folder).data.shape == (2, 1, 1024)  # the fitted clips, no second warning
 
 
 @pytest.mark.parametrize(

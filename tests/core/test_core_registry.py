@@ -4,17 +4,36 @@ from typing import ClassVar
 import pytest
 
 import tabgan.estimator.adapters as adapters
-from tabgan import Adapter, BaseAdapter, VectorAdapter, available_adapters, get_adapter, register
+from tabgan import BaseAdapter, VectorAdapter, available_adapters, get_adapter, register
 
 
 def _ep(name, value):
     return metadata.EntryPoint(name=name, value=value, group=adapters.ENTRY_POINT_GROUP)
 
 
-def test_builtin_vector_adapter_is_registered_and_follows_the_protocol():
+def test_builtin_vector_adapter_is_registered_and_follows_the_contract():
     assert get_adapter("vector") is VectorAdapter
-    assert isinstance(VectorAdapter(), Adapter)
+    assert isinstance(VectorAdapter(), BaseAdapter)
     assert "vector" in available_adapters()
+
+
+def test_register_refuses_a_class_that_is_no_adapter():
+    with pytest.raises(TypeError, match="must subclass tabgan.BaseAdapter"):
+
+        @register
+        class Loose:
+            name: ClassVar[str] = "loose"
+
+
+def test_an_adapter_that_skips_a_required_hook_cannot_be_made():
+    class Half(BaseAdapter):
+        name: ClassVar[str] = "half"
+
+        def _fit(self, data, y, rng):
+            pass
+
+    with pytest.raises(TypeError, match="abstract"):
+        Half()
 
 
 def test_register_needs_a_name_and_refuses_a_clash():

@@ -172,23 +172,23 @@ def test_sampling_passes_follow_the_adapter_batch_size(fitted, monkeypatch) -> N
     assert wide.sampling_batch_size == 1024
 
 
-def test_layout_grouped_by_width_and_legacy_states(fitted) -> None:
+def test_layout_grouped_by_width_and_legacy_states(fitted, tmp_path) -> None:
     df, gan = fitted
     ad = gan.adapter_
     widths = ad.layout_.seg_width.tolist()
     assert ad.layout_.group_by_width and widths == sorted(widths)
-    cfg, tensors = ad.get_state()
+    cfg, tensors = ad._get_state()
     assert cfg["layout"] == "by_width"
     same = TabularAdapter(**SMALL)
-    same.set_state(cfg, tensors)
+    same.restore(cfg, tensors, tmp_path)
     assert same.layout_.group_by_width and np.array_equal(same.layout_.order, ad.layout_.order)
     # a state saved before the grouping (no "layout" key) keeps the column order its
     # networks were trained in
     legacy = TabularAdapter(**SMALL)
-    legacy.set_state({k: v for k, v in cfg.items() if k != "layout"}, tensors)
+    legacy.restore({k: v for k, v in cfg.items() if k != "layout"}, tensors, tmp_path)
     assert not legacy.layout_.group_by_width
-    assert legacy.get_state()[0]["layout"] == "by_column"
-    back = legacy.decode(legacy.encode(df), rng=np.random.default_rng(0))
+    assert legacy._get_state()[0]["layout"] == "by_column"
+    back = legacy.decode(legacy.encode(df).data, rng=np.random.default_rng(0))
     pd.testing.assert_frame_equal(back[["cat", "flag", "c"]], df[["cat", "flag", "c"]])
 
 
@@ -236,7 +236,7 @@ def test_condition_loss_is_the_cross_entropy_of_the_conditioned_span() -> None:
     sampler = ad.make_sampler(ad.encode(df))
     x, cond = sampler.sample_real(300)
     assert torch.equal((x[:, ad.cond_.data_pos] * cond).sum(1), torch.ones(300))  # rows match
-    _, info = sampler.sample_condition(300)
+    _, info = sampler.sample_fake_conditions(300)
     raw = torch.randn(300, ad.layout_.width) * 3
     natural = raw[:, ad.layout_.model_pos]  # column order
     expected = []

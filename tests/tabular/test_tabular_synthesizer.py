@@ -122,8 +122,8 @@ def test_training_sampler_log_frequency_and_matching_rows() -> None:
     assert abs(p_u - expected) < 0.02
     # every real row matches its conditional vector
     assert torch.equal(x[:, ad.cond_.data_pos], cond)
-    c, info = sampler.sample_condition(64)
-    raw = torch.zeros(64, enc.shape[1], requires_grad=True)
+    c, info = sampler.sample_fake_conditions(64)
+    raw = torch.zeros(64, enc.data.shape[1], requires_grad=True)
     loss = sampler.condition_loss(raw, info)
     assert torch.isclose(loss, torch.tensor(np.log(2.0), dtype=torch.float32))
     loss.backward()
@@ -157,7 +157,7 @@ def test_nan_rate_reproduced_roughly() -> None:
 
 def test_drop_copies_ignores_ids(fitted) -> None:
     df, gan = fitted
-    view = gan.adapter_.hashable_view(df)
+    view = gan.adapter_.canonical_view(df)
     assert "id" not in view.columns and len(view.columns) == len(df.columns) - 1
     assert len(gan.sample(20, drop_copies=True)) == 20
 
@@ -207,19 +207,19 @@ def test_real_data_breast_cancer_smoke() -> None:
     assert set(out["target"]) <= {0, 1}
 
 
-def test_tampered_state_is_refused(fitted) -> None:
+def test_tampered_state_is_refused(fitted, tmp_path) -> None:
     _, gan = fitted
-    cfg, tensors = gan.adapter_.get_state()
+    cfg, tensors = gan.adapter_._get_state()
     broken = dict(cfg, sdtypes=cfg["sdtypes"][:-1])
     with pytest.raises(ValueError, match="disagree"):
-        TabularAdapter().set_state(broken, tensors)
+        TabularAdapter().restore(broken, tensors, tmp_path)
     cfg2 = dict(cfg, transformers=[dict(t) for t in cfg["transformers"]])
     cfg2["transformers"][0]["kind"] = "mystery"
     with pytest.raises(ValueError, match="mystery"):
-        TabularAdapter().set_state(cfg2, tensors)
+        TabularAdapter().restore(cfg2, tensors, tmp_path)
     short = {k: (v[:1] if k.endswith(".means") else v) for k, v in tensors.items()}
     with pytest.raises(ValueError, match="disagree in length"):
-        TabularAdapter().set_state(cfg, short)
+        TabularAdapter().restore(cfg, short, tmp_path)
 
 
 def test_range_conditions(fitted) -> None:

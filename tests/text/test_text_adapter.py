@@ -74,17 +74,19 @@ def test_text_save_load_offline_same_samples(fitted: GANSynthesizer, tmp_path, m
     loaded = GANSynthesizer.load(tmp_path / "m")
     assert loaded.sample(50, random_state=7) == fitted.sample(50, random_state=7)
     texts = corpus(20, seed=3)
-    assert torch.equal(loaded.adapter_.encode(texts), fitted.adapter_.encode(texts))
+    assert torch.equal(loaded.adapter_.encode(texts).data, fitted.adapter_.encode(texts).data)
     assert loaded.adapter_.mle_history_ == fitted.adapter_.mle_history_
     # The tokenizer is saved as standard transformers files, readable without tabgan...
     from transformers import PreTrainedTokenizerFast
 
     files = json.loads((tmp_path / "m" / "model.json").read_text())["files"]
-    assert "tokenizer/tokenizer.json" in files
-    exported = PreTrainedTokenizerFast.from_pretrained(str(tmp_path / "m" / "tokenizer"))
+    assert "adapter/tokenizer/tokenizer.json" in files
+    exported = PreTrainedTokenizerFast.from_pretrained(
+        str(tmp_path / "m" / "adapter" / "tokenizer")
+    )
     assert exported("the cat").input_ids == fitted.adapter_.tokenizer_("the cat").input_ids
     # ...and checked on load like the weights.
-    with (tmp_path / "m" / "tokenizer" / "tokenizer.json").open("a") as f:
+    with (tmp_path / "m" / "adapter" / "tokenizer" / "tokenizer.json").open("a") as f:
         f.write(" ")
     with pytest.raises(ValueError, match="tokenizer.json does not match the checksum"):
         GANSynthesizer.load(tmp_path / "m")
@@ -170,7 +172,7 @@ def test_text_temperature_schedule_is_exponential_per_step() -> None:
     assert float(g.inv_temperature) == 1.0  # before the first adversarial step
     seen = []
     for step in range(1, 11):  # what GANTrainer calls after each generator step
-        adapter.on_train_step(g, step, 10)
+        adapter.on_generator_step(g, step, 10)
         seen.append(float(g.inv_temperature))
     assert seen == pytest.approx([1000.0 ** (k / 10) for k in range(1, 11)])
     assert seen[-1] == pytest.approx(1000.0)
@@ -211,7 +213,8 @@ def test_text_label_conditional_resume_matches_an_uninterrupted_run(tmp_path) ->
     from tabgan import Callback
 
     class StopAt(Callback):
-        def on_epoch_end(self, trainer, logs) -> None:
+        def on_epoch_end(self, est, logs) -> None:
+            trainer = est.trainer_
             if trainer.epoch == 1:
                 trainer.stop_training = True
 
@@ -235,7 +238,7 @@ def test_text_label_conditional_resume_matches_an_uninterrupted_run(tmp_path) ->
             strict=True,
         ):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert resumed.adapter_.classes_ == ["a", "b"]
+    assert resumed.adapter_.label_names_ == ["a", "b"]
     assert resumed.adapter_.mle_history_ == straight.adapter_.mle_history_
     for label in ("a", "b"):
         assert resumed.sample(8, conditions={"label": label}, random_state=3) == straight.sample(

@@ -34,22 +34,21 @@ RNG = np.random.default_rng(0)
 @pytest.mark.parametrize("kind", ["bpe", "wordpiece"])
 def test_text_trained_tokenizer_round_trip(kind: str, tmp_path) -> None:
     adapter = TextAdapter(tokenizer=kind, vocab_size=300, max_length=10).fit(TEXTS, rng=RNG)
-    ids = adapter.encode(TEXTS[:5])
-    assert ids.shape == (5, 10) and ids.dtype == torch.float32
+    ids = adapter.encode(TEXTS[:5]).data
+    assert ids.shape == (5, 10) and ids.dtype == torch.int64
     assert adapter.decode(ids, rng=RNG) == TEXTS[:5]
     tok = adapter.tokenizer_
     # every row ends in exactly one EOS, then PAD
     assert ((ids == tok.eos_token_id).sum(1) == 1).all()
     # the saved tokenizer files and state rebuild the same tokenizer with no network
-    files = adapter.save_files(tmp_path)
+    files = adapter._save_files(tmp_path)
     assert all((tmp_path / f).is_file() for f in files)
-    config, tensors = adapter.get_state()
+    config, tensors = adapter._get_state()
     twin = TextAdapter(max_length=10)  # the engine restores params, files, then the state
     with pytest.raises(ValueError, match="tokenizer was not loaded"):
-        twin.set_state(config, tensors)
-    twin.load_files(tmp_path)
-    twin.set_state(config, tensors)
-    assert torch.equal(twin.encode(TEXTS[:5]), ids)
+        twin._set_state(config, tensors)
+    twin.restore(config, tensors, tmp_path)  # _load_files, then _set_state
+    assert torch.equal(twin.encode(TEXTS[:5]).data, ids)
 
 
 def test_text_user_tokenizer_folder_gets_special_tokens(tmp_path) -> None:
@@ -68,7 +67,7 @@ def test_text_user_tokenizer_folder_gets_special_tokens(tmp_path) -> None:
         tok = adapter.tokenizer_
         assert tok.pad_token and tok.bos_token and tok.eos_token
         assert adapter.vocab_size_ == n_before + 3  # PAD, BOS, EOS added; UNK kept
-        ids = adapter.encode(["play some jazz music"])
+        ids = adapter.encode(["play some jazz music"]).data
         assert adapter.decode(ids, rng=RNG) == ["play some jazz music"]
     assert len(user) == n_before  # the user's object is left unchanged
     assert clone(TextAdapter(tokenizer=user)).tokenizer is not None
@@ -79,7 +78,7 @@ def test_text_long_texts_are_cut_counted_and_warned() -> None:
     with pytest.warns(UserWarning, match="3 of 4 texts are longer than max_length=5"):
         adapter = TextAdapter(tokenizer="wordpiece", max_length=5).fit(long, rng=RNG)
     assert adapter.n_truncated_ == 3
-    ids = adapter.encode(long)
+    ids = adapter.encode(long).data
     assert ids.shape == (4, 5)
     assert (ids[:, -1][:3] == adapter.tokenizer_.eos_token_id).all()
     assert adapter.decode(ids, rng=RNG)[0] == "one two three four"
@@ -206,7 +205,7 @@ def test_text_memorization_view_is_the_texts() -> None:
     adapter = TextAdapter(label_column="y", max_length=24)
     frame = pd.DataFrame({"text": TEXTS[:5], "y": [0, 1, 0, 1, 0]})
     by_frame, by_texts = row_hashes(
-        [adapter.hashable_view(frame), adapter.hashable_view(TEXTS[:5])]
+        [adapter.canonical_view(frame), adapter.canonical_view(TEXTS[:5])]
     )
     assert np.array_equal(by_frame, by_texts)
 
