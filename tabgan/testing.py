@@ -50,6 +50,7 @@ from .estimator.synthesizer import GANSynthesizer
 __all__ = [
     "adapter_checks",
     "assert_equivalent",
+    "assert_same_networks",
     "check_adapter",
     "parametrize_with_checks",
 ]
@@ -668,19 +669,31 @@ def check_resume(case: _Case) -> None:
         f"the resumed run ended at step {resumed.n_steps_}, the straight one at "
         f"{straight.n_steps_}."
     )
-    a, b = straight.generator_.state_dict(), resumed.generator_.state_dict()
-    assert set(a) == set(b), "the resumed generator has other weights."
-    for key in a:
-        if not torch.equal(a[key], b[key]):
-            diff = (a[key].double() - b[key].double()).abs().max().item()
-            raise AssertionError(
-                f"after resuming, the sampling generator's {key!r} differs from an "
-                f"uninterrupted run (max |diff| {diff:.3g}; an EMA copy shrinks differences "
-                "of the live weights): the resumed run trained on other batches or other "
-                "encodings. Is all of the adapter's state restored from the checkpoint, is "
-                "encode() of the restored adapter the same as of the fitted one, and does the "
-                "sampler draw from torch's generator only?"
-            )
+    try:
+        assert_same_networks(straight, resumed)
+    except AssertionError as exc:
+        raise AssertionError(
+            f"after resuming, {exc} (an EMA copy shrinks differences of the live weights): the "
+            "resumed run trained on other batches or other encodings. Is all of the adapter's "
+            "state restored from the checkpoint, is encode() of the restored adapter the same "
+            "as of the fitted one, and does the sampler draw from torch's generator only?"
+        ) from None
+
+
+def assert_same_networks(a: Any, b: Any) -> None:
+    """Fitted estimators ``a`` and ``b`` have bit-identical networks (the sampling generator,
+    and the critic where both have one); the first difference is named."""
+    pairs = [("the sampling generator", a.generator_, b.generator_)]
+    if a.discriminator_ is not None and b.discriminator_ is not None:
+        pairs.append(("the critic", a.discriminator_, b.discriminator_))
+    for what, net_a, net_b in pairs:
+        sa, sb = net_a.state_dict(), net_b.state_dict()
+        if set(sa) != set(sb):
+            raise AssertionError(f"{what} has other weights ({sorted(set(sa) ^ set(sb))}).")
+        for key in sa:
+            if not torch.equal(sa[key], sb[key]):
+                diff = (sa[key].double() - sb[key].double()).abs().max().item()
+                raise AssertionError(f"{what}'s {key!r} differs (max |diff| {diff:.3g})")
 
 
 def check_conditions(case: _Case) -> None:

@@ -168,12 +168,15 @@ class GANTrainer:
             r1 = r1_penalty(self.discriminator, pack(real, cfg.pac), pc)
             loss = loss + cfg.r1 * r1
             logs["r1"] = r1.detach()
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self.discriminator.parameters(), cfg.grad_clip)
-        self.opt_d.step()
+        self._update(self.opt_d, self.discriminator, loss)
         return logs
+
+    def _update(self, opt: torch.optim.Optimizer, net: nn.Module, loss: Tensor) -> None:
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip > 0:
+            nn.utils.clip_grad_norm_(net.parameters(), self.config.grad_clip)
+        opt.step()
 
     def generator_step(
         self, batch: tuple[Tensor, Tensor, Tensor | None, Any] | None = None
@@ -202,11 +205,7 @@ class GANTrainer:
             mmd = mmd_rbf(real, fake)
             loss = loss + cfg.mmd_weight * mmd
             logs["mmd"] = mmd.detach()
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self.generator.parameters(), cfg.grad_clip)
-        self.opt_g.step()
+        self._update(self.opt_g, self.generator, loss)
         if self.ema is not None:
             self.ema.update(self.generator)
         return logs

@@ -14,6 +14,7 @@ from tabgan.engine.config import resolve_config
 from tabgan.engine.losses import LOSSES
 from tabgan.engine.training import make_adam
 from tabgan.estimator.adapters import resolve_adapter
+from tabgan.testing import assert_same_networks
 
 
 def ring(n=512, seed=0):
@@ -213,18 +214,7 @@ def test_resume_from_checkpoint_matches_an_uninterrupted_run(tmp_path):
     tiny(**kw, callbacks=[Crash()], checkpoint_dir=tmp_path / "ckpt").fit(X)
     resumed = tiny(**kw).fit(X, resume_from=tmp_path / "ckpt")
     assert resumed.n_steps_ == straight.n_steps_
-    for a, b in zip(
-        straight.generator_.state_dict().values(),
-        resumed.generator_.state_dict().values(),
-        strict=True,
-    ):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
-    for a, b in zip(
-        straight.discriminator_.state_dict().values(),
-        resumed.discriminator_.state_dict().values(),
-        strict=True,
-    ):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert_same_networks(straight, resumed)
     pd.testing.assert_frame_equal(
         straight.history_.drop(columns="seconds"), resumed.history_.drop(columns="seconds")
     )
@@ -550,12 +540,7 @@ def test_a_users_checkpoint_callback_writes_a_resumable_checkpoint(tmp_path):
     assert doc["kind"] == "checkpoint" and doc["step"] == 2 * 4
     resumed = tiny(**kw).fit(X, resume_from=tmp_path / "user")
     assert resumed.n_steps_ == straight.n_steps_
-    for a, b in zip(
-        straight.generator_.state_dict().values(),
-        resumed.generator_.state_dict().values(),
-        strict=True,
-    ):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert_same_networks(straight, resumed)
     # the same callback object in another run writes that run's state
     other = tiny(**{**kw, "epochs": 2}, random_state=5, callbacks=[ckpt]).fit(X)
     doc = json.loads((tmp_path / "user" / "model.json").read_text())
