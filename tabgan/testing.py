@@ -673,10 +673,11 @@ def check_resume(case: _Case) -> None:
         assert_same_networks(straight, resumed)
     except AssertionError as exc:
         raise AssertionError(
-            f"after resuming, {exc} (an EMA copy shrinks differences of the live weights): the "
-            "resumed run trained on other batches or other encodings. Is all of the adapter's "
-            "state restored from the checkpoint, is encode() of the restored adapter the same "
-            "as of the fitted one, and does the sampler draw from torch's generator only?"
+            f"the resumed run differs from an uninterrupted run: {exc} (an EMA copy shrinks "
+            "differences of the live weights): it trained on other batches or other "
+            "encodings. Is all of the adapter's state restored from the checkpoint, is encode() "
+            "of the restored adapter the same as of the fitted one, and does the sampler draw "
+            "from torch's generator only?"
         ) from None
 
 

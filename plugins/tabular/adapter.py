@@ -18,6 +18,7 @@ from tabgan.estimator.adapters import (
     register,
 )
 
+from . import derived as derived_rules
 from .columns import (
     Column,
     ConstantColumn,
@@ -26,6 +27,7 @@ from .columns import (
     IdColumn,
     column_from_state,
 )
+from .derived import DerivedColumn
 from .metadata import check_frame, merge_metadata
 from .networks import Discriminator, Generator, NetConfig
 from .ranges import RangeChecker, shifted_bound, shifted_targets
@@ -61,6 +63,14 @@ class TabularAdapter(BaseAdapter):
     tau : float, default=0.2
         Gumbel-softmax temperature of the one-hot outputs.
     generator_dims, discriminator_dims : tuple of int, default=(256, 256)
+    derived : "auto", None or list of dict, default="auto"
+        Derived columns, computed from other columns instead of modelled, so every sampled
+        row satisfies their identity exactly. ``"auto"`` detects the identities that hold on
+        every training row (equal columns, sums and differences of two numerical columns, a
+        column times a small rational, ratios, and columns that are a function of another:
+        see :mod:`tabgan.plugins.tabular.derived`); ``None`` models every column; a list of
+        rules (dicts as in ``derived_``, e.g. ``{"column": "c", "kind": "linear", "terms":
+        [["a", 1], ["b", -1]]}``) uses those (each is checked on the training rows).
 
     Notes
     -----
@@ -81,7 +91,11 @@ class TabularAdapter(BaseAdapter):
     columns_ : list
         The training columns, in order.
     transformers_ : list
-        One fitted column transformer per column.
+        One fitted column transformer per column (a width-0 placeholder for derived ones).
+    derived_ : list of dict
+        The derived-column rules in use, in the order they are applied; each has ``column``,
+        ``kind``, ``expression`` (for reading; never evaluated) and its structured inputs.
+        Also in ``metadata_["derived"]``.
     """
 
     name: ClassVar[str] = "tabular"
@@ -116,6 +130,7 @@ class TabularAdapter(BaseAdapter):
         tau: float = 0.2,
         generator_dims: tuple[int, ...] = (256, 256),
         discriminator_dims: tuple[int, ...] = (256, 256),
+        derived: str | list[dict[str, Any]] | None = "auto",
     ) -> None:
         self.max_modes = max_modes
         self.max_categories = max_categories
@@ -124,6 +139,7 @@ class TabularAdapter(BaseAdapter):
         self.tau = tau
         self.generator_dims = generator_dims
         self.discriminator_dims = discriminator_dims
+        self.derived = derived
 
     # -- fitting ------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -133,6 +149,10 @@ class TabularAdapter(BaseAdapter):
                 raise ValueError(f"`{name}` must be an int >= {low}, got {value!r}.")
         if not (isinstance(self.tau, (int, float)) and self.tau > 0):
             raise ValueError(f"`tau` must be > 0, got {self.tau!r}.")
+        if not (self.derived is None or self.derived == "auto" or isinstance(self.derived, list)):
+            raise ValueError(
+                f'`derived` must be "auto", None or a list of rules, got {self.derived!r}.'
+            )
 
     def _make_column(self, s: pd.Series, sdtype: str) -> Column:
         if sdtype == "id":
@@ -174,10 +194,22 @@ class TabularAdapter(BaseAdapter):
         self.metadata_ = merge_metadata(df, metadata)
         self.columns_ = list(df.columns)
         self._record_column_index(df.columns)
-        self.transformers_ = []
+        sdtypes = [self.metadata_["columns"][c]["sdtype"] for c in self.columns_]
+        if self.derived == "auto":
+            self.derived_ = derived_rules.detect(df, sdtypes)
+        else:
+            given = self.derived if isinstance(self.derived, list) else []
+            self.derived_ = derived_rules.fit_rules(df, given)
+        if self.derived_:
+            self.metadata_["derived"] = self.derived_
+        targets = {r["column"] for r in self.derived_}
+        self.transformers_: list[Column | DerivedColumn] = []
         for i, col in enumerate(self.columns_):  # by position: a bool name is no mask
             s = df.iloc[:, i]
-            t = self._make_column(s, self.metadata_["columns"][col]["sdtype"])
+            if col in targets:
+                self.transformers_.append(DerivedColumn().fit(s, rng))
+                continue
+            t = self._make_column(s, sdtypes[i])
             self.transformers_.append(t.fit(s, rng))
         self.encode_seed_ = int(rng.integers(2**63 - 1))
         self._build_layout(group_by_width=True)
@@ -298,6 +330,7 @@ class TabularAdapter(BaseAdapter):
                 series[i] = tr.decode_codes(codes[:, seg[start]], rng, col)
             else:
                 series[i] = tr.decode(np.zeros((n, 0), np.float32), rng, col)
+        derived_rules.apply_rules(self.derived_, self.columns_, series, n)
         out = pd.DataFrame(series)
         out.columns = self._column_index() if self.columns_ else out.columns
         return out
@@ -565,6 +598,7 @@ class TabularAdapter(BaseAdapter):
         """
         if conditions is None:
             return self._discrete_conditions(n, None)
+        conditions = self._base_conditions(conditions)
         ranges: dict[Any, tuple[ContinuousColumn, Any]] = {}
         if isinstance(conditions, Mapping):
             if not conditions:
@@ -636,7 +670,48 @@ class TabularAdapter(BaseAdapter):
         bounds = torch.cat([lo, hi]).expand(n, 2 * j)
         return torch.cat([base.double(), bounds, target], 1)
 
-    def _transformer(self, col: Any) -> Column:
+    def _base_conditions(self, conditions: Any) -> Any:
+        """``conditions`` with those on derived columns moved to their source column (for
+        equal and one-to-one columns; other derived columns refuse conditions)."""
+        by_column = {r["column"]: r for r in self.derived_}
+        given = list(conditions.columns) if isinstance(conditions, pd.DataFrame) else None
+        if given is None and not isinstance(conditions, Mapping):
+            return conditions
+        keys = given if given is not None else list(conditions)
+        if not any(k in by_column for k in keys):
+            return conditions
+        moved: dict[Any, Any] = {}
+        for col in keys:
+            value = conditions[col]
+            rule = by_column.get(col)
+            if rule is None:
+                moved[col] = value
+                continue
+            src = rule.get("source")
+            if not derived_rules.invertible(rule) or src in by_column:
+                bases = derived_rules.base_columns(self.derived_, col)
+                raise ValueError(
+                    f"Column {col!r} is derived ({col} = {rule['expression']}) and takes no "
+                    f"conditions; condition on {bases} instead (or fit with derived=None)."
+                )
+            if src in keys or src in moved:
+                raise ValueError(
+                    f"Conditions on both {col!r} and {src!r}: {col!r} is derived from {src!r} "
+                    f"({rule['kind']}); give the condition on {src!r} only."
+                )
+            if isinstance(value, pd.Series):
+                moved[src] = value.map(lambda v, r=rule: derived_rules.map_condition(r, v))
+            elif isinstance(value, (tuple, list)) and rule["kind"] == "equal":
+                moved[src] = value
+            else:
+                moved[src] = derived_rules.map_condition(rule, value)
+        if given is not None:
+            frame = pd.DataFrame({i: v for i, v in enumerate(moved.values())})
+            frame.columns = pd.Index(list(moved), dtype=object, tupleize_cols=False)
+            return frame
+        return moved
+
+    def _transformer(self, col: Any) -> Column | DerivedColumn:
         if col not in self.columns_:
             raise ValueError(f"Condition on unknown column {col!r}.")
         return self.transformers_[self.columns_.index(col)]
@@ -730,6 +805,8 @@ class TabularAdapter(BaseAdapter):
             "columns_index": self.columns_index_,
             "encode_seed": self.encode_seed_,
         }
+        if self.derived_:
+            config["derived"] = derived_rules.to_state(self.derived_)
         return config, tensors
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
@@ -739,16 +816,23 @@ class TabularAdapter(BaseAdapter):
         sdtypes, configs = config["sdtypes"], config["transformers"]
         if not (len(columns) == len(sdtypes) == len(configs)):
             raise ValueError("the tabular state's columns, sdtypes and transformers disagree")
-        transformers = []
+        transformers: list[Column | DerivedColumn] = []
         for i, cfg in enumerate(configs):
             prefix = f"{i}."
             arrays = {
                 k[len(prefix) :]: v.numpy() for k, v in tensors.items() if k.startswith(prefix)
             }
-            transformers.append(column_from_state(cfg, arrays))
+            if cfg.get("kind") == DerivedColumn.kind:
+                transformers.append(DerivedColumn.from_state(cfg, arrays))
+            else:
+                transformers.append(column_from_state(cfg, arrays))
         self.columns_ = columns
         self.columns_index_ = config.get("columns_index") or dict(_FLAT_COLUMNS)
         self.metadata_ = {"columns": {c: {"sdtype": s} for c, s in zip(columns, sdtypes)}}
+        # models saved before derived columns (or without any) model every column
+        self.derived_ = derived_rules.from_state(config.get("derived", []))
+        if self.derived_:
+            self.metadata_["derived"] = self.derived_
         self.transformers_ = transformers
         self.encode_seed_ = int(config.get("encode_seed", 0))  # 0.1 encoded with default_rng(0)
         # models saved before the spans were grouped by width keep their column order

@@ -25,6 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from . import exact
+from .spikes import DEFAULT_MAX_SPIKES, DEFAULT_SPIKE_SHARE, find_spikes, fold
 from .values import dtype_info, from_json, is_missing, restore, take_values, to_json
 
 __all__ = ["ConstantColumn", "ContinuousColumn", "DiscreteColumn", "IdColumn", "column_from_state"]
@@ -86,17 +87,36 @@ class ContinuousColumn:
     max_fit_rows : int
         The mixture is fit on at most this many rows, drawn at random (encoding uses all rows).
     enforce_min_max : bool
-        Clip decoded values to the training range (integers are always clipped and rounded).
+        Keep decoded values in the training range (integers always are, and are rounded).
         Decoded floats are always clipped to the finite range of the column's dtype.
+    spike_share : float or None
+        An exact value holding at least this share of the non-missing training values (and at
+        least :data:`~.spikes.MIN_SPIKE_ROWS` rows) is a *spike*: a mode of its own, encoded
+        as that mode with alpha 0 and decoded to exactly the value; the mixture is fit on the
+        other values. None: no spikes (as before).
+    max_spikes : int
+        At most this many spikes per column, the largest shares.
+    fold_range : bool
+        Decoded values outside the training range are reflected back into it
+        (:func:`~.spikes.fold`) instead of clipped, so they do not pile up exactly at the
+        training minimum and maximum (:class:`~.ranges.RangeChecker` folds the same way, so
+        range conditions see the decoded values). Models saved without this field clip, as
+        they did.
 
     Notes
     -----
     The *shifted* space is the one :class:`~.ranges.RangeChecker` and conditions work in:
     ``value - min`` for exact (integer, datetime) columns, the value itself for floats. The
     mixture (``means_``, ``stds_``) is in shifted units divided by ``unit_``.
+
+    The last ``n_spikes_`` modes are the spikes: ``stds_`` 0, ``means_`` the value,
+    ``weights_`` its share; the mixture's weights are scaled by the share of the other values.
     """
 
     kind: ClassVar[str] = "continuous"
+    means_: np.ndarray
+    stds_: np.ndarray
+    weights_: np.ndarray
 
     def __init__(
         self,
@@ -105,12 +125,20 @@ class ContinuousColumn:
         min_weight: float = 0.005,
         max_iter: int = 50,
         enforce_min_max: bool = True,
+        spike_share: float | None = DEFAULT_SPIKE_SHARE,
+        max_spikes: int = DEFAULT_MAX_SPIKES,
+        fold_range: bool = True,
     ) -> None:
         self.max_modes = max_modes
         self.max_fit_rows = max_fit_rows
         self.min_weight = min_weight
         self.max_iter = max_iter
         self.enforce_min_max = enforce_min_max
+        self.spike_share = spike_share
+        self.max_spikes = max_spikes
+        self.fold_range = fold_range
+        self.n_spikes_ = 0
+        self.fold_ = False
 
     # values <-> float64 ----------------------------------------------------------------------
     def _to_float(self, s: pd.Series) -> np.ndarray:
@@ -164,7 +192,17 @@ class ContinuousColumn:
         self.integral_ = bool(self.exact_ or self.is_datetime_ or np.all(v == np.round(v)))
         self.decimals_ = None if self.integral_ else _decimals(v)
         self.unit_ = _unit(v)
-        self._fit_mixture(v / self.unit_, rng, s.name)
+        self.fold_ = bool(self.fold_range)
+        v = v / self.unit_
+        spikes, shares = find_spikes(v, self.spike_share, self.max_spikes)
+        rest = v[~np.isin(v, spikes)] if len(spikes) else v
+        self._fit_mixture(rest if len(rest) else v, rng, s.name)
+        if len(spikes):  # the spikes' modes last: std 0, weight their share
+            rest_share = len(rest) / len(v)
+            self.means_ = np.concatenate([self.means_, spikes])
+            self.stds_ = np.concatenate([self.stds_, np.zeros(len(spikes))])
+            self.weights_ = np.concatenate([self.weights_ * rest_share, shares])
+        self.n_spikes_ = len(spikes)
         return self
 
     def _fit_mixture(self, v: np.ndarray, rng: np.random.Generator, name: Any) -> None:
@@ -210,6 +248,15 @@ class ContinuousColumn:
     def width(self) -> int:
         return sum(w for w, _ in self.spans)
 
+    @property
+    def folds_(self) -> bool:
+        """Whether decoded values outside :meth:`clip_bounds` are folded back into them (the
+        training range, when it is finite and not a single point) rather than clipped."""
+        if not self.fold_ or not (self.exact_ or self.enforce_min_max or self.integral_):
+            return False
+        lo, hi = self.clip_bounds()
+        return bool(np.isfinite(2 * (hi - lo)) and hi > lo)
+
     def clip_bounds(self) -> tuple[float, float]:
         """Where decoded values are clipped, in the shifted space: the training range (always
         for integers and datetimes), else the finite range of the column's dtype."""
@@ -229,17 +276,28 @@ class ContinuousColumn:
         if nan.any() and not self.has_nan_:
             raise ValueError(f"Column {s.name!r} has missing values, unseen in training.")
         k = len(self.means_)
+        c = k - self.n_spikes_  # the mixture's modes; the spikes follow
         xv = np.where(nan, self.means_[0], x)[:, None]
-        logp = (
-            np.log(self.weights_)
-            - np.log(self.stds_)
-            - 0.5 * ((xv - self.means_) / self.stds_) ** 2
-        )
-        logp[nan] = np.log(self.weights_)  # missing: a mode drawn by weight, alpha 0
+        with np.errstate(divide="ignore"):  # weights 0: every value was a spike
+            log_w = np.log(self.weights_)
+        log_wc = log_w[:c] if self.weights_[:c].sum() > 0 else np.zeros(c)
+        means, stds = self.means_[:c], self.stds_[:c]
+        logp = log_wc - np.log(stds) - 0.5 * ((xv - means) / stds) ** 2
+        if self.n_spikes_:  # the spikes' posterior is 0 unless the value is one (below)
+            logp = np.concatenate([logp, np.full((len(x), k - c), -np.inf)], axis=1)
+        logp[nan] = log_w  # missing: a mode drawn by weight, alpha 0
         p = np.exp(logp - logp.max(1, keepdims=True))
         cdf = np.cumsum(p / p.sum(1, keepdims=True), axis=1)
         mode = np.minimum((cdf < rng.random((len(x), 1))).sum(1), k - 1)
-        alpha = (xv[:, 0] - self.means_[mode]) / (4 * self.stds_[mode])
+        if self.n_spikes_:
+            hit = (xv == self.means_[c:]) & ~nan[:, None]
+            spike = hit.any(1)
+            mode = np.where(spike, c + hit.argmax(1), mode)
+            std = self.stds_[mode]
+            std4 = 4 * np.where(std > 0, std, 1.0)  # spikes (missing rows may draw one too)
+            alpha = np.where(spike, 0.0, (xv[:, 0] - self.means_[mode]) / std4)
+        else:
+            alpha = (xv[:, 0] - self.means_[mode]) / (4 * self.stds_[mode])
         alpha = np.where(nan, 0.0, np.clip(alpha, -0.99, 0.99))
         out = np.zeros((len(x), self.width), np.float32)
         out[:, 0] = alpha
@@ -260,7 +318,7 @@ class ContinuousColumn:
         """Values from the scalar ``alpha``, the mode index and the missing flag of each row.
 
         A mode of ``-1`` marks a value given exactly (a condition): ``alpha`` then holds the
-        shifted value itself, taken as it is.
+        shifted value itself, taken as it is. A spike's mode (std 0) gives its value exactly.
         """
         given = np.asarray(alpha, dtype=np.float64)
         fixed = mode < 0
@@ -270,7 +328,12 @@ class ContinuousColumn:
         if self.unit_ != 1.0:
             with np.errstate(over="ignore"):  # beyond the dtype's range: clipped just below
                 x *= self.unit_
-        np.clip(x, *self.clip_bounds(), out=x)
+        lo, hi = self.clip_bounds()
+        if self.folds_:
+            out = (x < lo) | (x > hi)
+            if out.any():
+                x[out] = fold(x[out], lo, hi)
+        np.clip(x, lo, hi, out=x)
         if self.integral_:
             np.round(x, out=x)
         elif self.decimals_ is not None:
@@ -342,6 +405,12 @@ class ContinuousColumn:
                 "max_iter": self.max_iter,
                 "enforce_min_max": self.enforce_min_max,
             },
+            # beside "params", which keeps the keys (and values) that earlier releases saved
+            "spike_params": {
+                "spike_share": self.spike_share,
+                "max_spikes": self.max_spikes,
+                "fold_range": self.fold_range,
+            },
             "dtype": self.dtype_,
             "is_datetime": self.is_datetime_,
             "has_nan": self.has_nan_,
@@ -354,12 +423,14 @@ class ContinuousColumn:
             "span": self.span_,
             "time_unit": self.time_unit_,
             "unit": self.unit_,
+            "spikes": self.n_spikes_,
+            "fold": self.fold_,
         }
         return cfg, {"means": self.means_, "stds": self.stds_, "weights": self.weights_}
 
     @classmethod
     def from_state(cls, cfg: dict[str, Any], arrays: dict[str, np.ndarray]) -> ContinuousColumn:
-        col = cls(**cfg["params"])
+        col = cls(**cfg["params"], **cfg.get("spike_params", {}))
         col.dtype_ = cfg["dtype"]
         col.is_datetime_ = bool(cfg["is_datetime"])
         col.has_nan_ = bool(cfg["has_nan"])
@@ -371,12 +442,17 @@ class ContinuousColumn:
         col.int_min_, col.span_ = int(cfg.get("int_min", 0)), int(cfg.get("span", 0))
         col.time_unit_ = cfg.get("time_unit")
         col.unit_ = float(cfg.get("unit", 1.0))
+        # models saved before spikes and folding: no spikes, out-of-range values clipped
+        col.n_spikes_ = int(cfg.get("spikes", 0))
+        col.fold_ = bool(cfg.get("fold", False))
         col.means_ = np.asarray(arrays["means"], np.float64)
         col.stds_ = np.asarray(arrays["stds"], np.float64)
         col.weights_ = np.asarray(arrays["weights"], np.float64)
         k = len(col.means_)
         if k < 1 or col.stds_.shape != (k,) or col.weights_.shape != (k,):
             raise ValueError("a continuous column's mixture arrays disagree in length")
+        if not 0 <= col.n_spikes_ < k:
+            raise ValueError("a continuous column's spikes leave no mixture mode")
         return col
 
 

@@ -14,6 +14,7 @@ import torch
 
 from .columns import ContinuousColumn
 from .spans import SpanLayout
+from .spikes import fold
 
 __all__ = ["MISSING", "RangeChecker", "shifted_bound", "shifted_targets"]
 
@@ -55,6 +56,7 @@ class RangeChecker:
         integral: list[bool] = []
         scale: list[float] = []
         spread: list[float] = []
+        folds: list[bool] = []
         for _, t, s in cols:
             k = len(t.means_)
             offsets.append(sum(len(m) for m in means))
@@ -70,6 +72,7 @@ class RangeChecker:
             integral.append(t.integral_)
             scale.append(10.0**t.decimals_ if t.decimals_ is not None else 0.0)
             spread.append(_spread(t))
+            folds.append(t.folds_)
         self.means = torch.from_numpy(np.concatenate(means) if means else np.zeros(0))
         self.stds4 = torch.from_numpy(np.concatenate(stds) if stds else np.zeros(0))
         self.offsets = torch.tensor(offsets, dtype=torch.long)
@@ -82,6 +85,7 @@ class RangeChecker:
         self.integral = torch.tensor(integral, dtype=torch.bool)
         self.scale = torch.tensor(scale, dtype=torch.float64)
         self.spread = torch.tensor(spread, dtype=torch.float64)
+        self.fold = torch.tensor(folds, dtype=torch.bool)
 
     def values(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, n)`` decoded values (float64, shifted space, NaN for missing)."""
@@ -92,6 +96,9 @@ class RangeChecker:
         given = x[:, self.alpha_pos]
         v = given.clamp(-1.0, 1.0) * self.stds4[mode] + self.means[mode]
         v = v * self.unit
+        outside = (v < self.clip_lo) | (v > self.clip_hi)
+        if bool((self.fold & outside).any()):  # as the decoder: fold back in, then clip
+            v = torch.where(self.fold & outside, fold(v, self.clip_lo, self.clip_hi), v)
         v = torch.minimum(torch.maximum(v, self.clip_lo), self.clip_hi)
         v = torch.where(self.integral, v.round(), v)
         if bool((self.scale > 0).any()):  # np.round(v, decimals): v * 10**d, rint, / 10**d
