@@ -19,9 +19,13 @@ import numpy as np
 __all__ = ["DEFAULT_MAX_SPIKES", "DEFAULT_SPIKE_SHARE", "MIN_SPIKE_ROWS", "find_spikes", "fold"]
 
 #: A value is a spike when it holds at least this share of the non-missing training values.
-DEFAULT_SPIKE_SHARE = 0.05
+#: With 5% and up to 4 spikes per column, credit_data's pair trends fell (0.735 -> 0.685 and
+#: 0.736 -> 0.662 over two seeds: its month and amount columns became mostly spikes); 10% and
+#: one spike kept the column-shape gain there (0.91 -> 0.95) at better overall quality (mean
+#: 0.835 against 0.824 before spikes) and still catch zero-inflation and adult's 40 hours.
+DEFAULT_SPIKE_SHARE = 0.10
 #: At most this many spikes per column (the largest shares).
-DEFAULT_MAX_SPIKES = 4
+DEFAULT_MAX_SPIKES = 1
 #: ... and at least this many training rows (so a small table is not turned into a lookup of
 #: its own values, and the share is not noise).
 MIN_SPIKE_ROWS = 10
