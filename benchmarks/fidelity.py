@@ -31,7 +31,8 @@ the class shares of the training rows; it interpolates training rows, the augmen
 baseline, not a synthesizer).
 
     OMP_NUM_THREADS=1 python benchmarks/fidelity.py --tables OJ credit_data penguins --seeds 0
-    python benchmarks/fidelity.py --tables adult --models ours argn --argn-python ../argn-venv/bin/python
+    python benchmarks/fidelity.py --tables adult --models ours argn \
+        --argn-python ../argn-venv/bin/python
 
 Every worker runs with one torch thread (``--threads``) and ``OMP_NUM_THREADS`` set to the same
 count, and reports the count torch used. Writes ``benchmarks/results/fidelity.md`` (``--out``).
@@ -195,7 +196,9 @@ def gen_smote(train, cfg):
     strategy = {k: int(2 * n) for k, n in zip(classes, counts)}
     k = int(max(1, min(5, counts.min() - 1)))
     if cat_cols:
-        sampler = SMOTENC(cat_cols, sampling_strategy=strategy, k_neighbors=k, random_state=cfg["seed"])
+        sampler = SMOTENC(
+            cat_cols, sampling_strategy=strategy, k_neighbors=k, random_state=cfg["seed"]
+        )
     else:
         sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=cfg["seed"])
     xr, yr = sampler.fit_resample(x, y)
@@ -212,7 +215,6 @@ def gen_smote(train, cfg):
 
 def gen_worker(cfg_path: str) -> None:
     import pandas as pd
-
     from _common import set_threads
 
     cfg = json.loads(Path(cfg_path).read_text())
@@ -237,8 +239,15 @@ def align(syn, train):
     for c in train.columns:
         t = train[c].dtype
         if pd.api.types.is_bool_dtype(t):
-            syn[c] = syn[c].astype(object).where(syn[c].notna()).map(
-                lambda v: v if isinstance(v, (bool, np.bool_)) or v is None else str(v) == "True"
+            syn[c] = (
+                syn[c]
+                .astype(object)
+                .where(syn[c].notna())
+                .map(
+                    lambda v: (
+                        v if isinstance(v, (bool, np.bool_)) or v is None else str(v) == "True"
+                    )
+                )
             )
             if not syn[c].isna().any():
                 syn[c] = syn[c].astype(bool)
@@ -258,11 +267,11 @@ def align(syn, train):
 def score_worker(cfg_path: str) -> None:
     import numpy as np
     import pandas as pd
-
     from _common import quality_scores, set_threads
+    from tabular_vs_ctgan import discrete_columns, exact_copies, ml_efficacy
+
     from tabgan.evaluation.privacy import memorization
     from tabgan.plugins.tabular.derived import detect, rows_holding
-    from tabular_vs_ctgan import discrete_columns, exact_copies, ml_efficacy
 
     cfg = json.loads(Path(cfg_path).read_text())
     threads = set_threads(cfg["threads"])
@@ -298,8 +307,11 @@ def load_table(name: str):
     from datasets import _rdataset, load
 
     if name in RDATASETS:
-        return _rdataset(*RDATASETS[name]), {"OJ": "Purchase", "credit_data": "Status",
-                                             "lending_club": "Class"}[name]
+        return _rdataset(*RDATASETS[name]), {
+            "OJ": "Purchase",
+            "credit_data": "Status",
+            "lending_club": "Class",
+        }[name]
     return load(name)
 
 
@@ -314,7 +326,10 @@ def run_sub(python: str, mode: str, cfg: dict[str, Any], tmp: Path, timeout: flo
     try:
         proc = subprocess.run(
             [python, __file__, mode, str(cfg_path)],
-            env=env, capture_output=True, text=True, timeout=timeout,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
@@ -389,14 +404,12 @@ def table_rows(results: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> None:
-    import pandas as pd
 
     from _common import argument_parser, command_line, md_header, set_threads
     from tabular_vs_ctgan import infer_metadata, split
 
     p = argument_parser(__doc__, full_doc=True)
-    p.add_argument("--tables", nargs="+", default=["OJ", "credit_data", "penguins"],
-                   choices=TABLES)
+    p.add_argument("--tables", nargs="+", default=["OJ", "credit_data", "penguins"], choices=TABLES)
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     p.add_argument("--epochs-ctgan", type=int, default=300)
@@ -407,7 +420,10 @@ def main() -> None:
         help="interpreter of the venv holding mostlyai-engine (default: $TABGAN_ARGN_PYTHON)",
     )
     p.add_argument(
-        "--skip", nargs="*", default=[], metavar="MODEL:TABLE",
+        "--skip",
+        nargs="*",
+        default=[],
+        metavar="MODEL:TABLE",
         help="(model, table) pairs not to run, written 'not run (skipped)', e.g. ctgan:adult",
     )
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds per worker")
@@ -444,19 +460,37 @@ def main() -> None:
                 "epochs_ctgan": args.epochs_ctgan,
                 "argn_epochs": args.argn_epochs,
             }
-            print(f"\n## {name}: train {train.shape}, holdout {holdout.shape}, target {target!r}",
-                  flush=True)
+            print(
+                f"\n## {name}: train {train.shape}, holdout {holdout.shape}, target {target!r}",
+                flush=True,
+            )
             results: list[dict[str, Any]] = []
-            ceiling = run_sub(sys.executable, "--score", dict(base, model="real", seed=0,
-                                                              tag=f"{name}_real"), tmp, args.timeout)
-            results.append({"model": "real", "seed": "-", **ceiling,
-                            **({"status": f"failed: {ceiling['error']}"} if "error" in ceiling else {})})
+            ceiling = run_sub(
+                sys.executable,
+                "--score",
+                dict(base, model="real", seed=0, tag=f"{name}_real"),
+                tmp,
+                args.timeout,
+            )
+            results.append(
+                {
+                    "model": "real",
+                    "seed": "-",
+                    **ceiling,
+                    **({"status": f"failed: {ceiling['error']}"} if "error" in ceiling else {}),
+                }
+            )
             print(f"  ceiling: {json.dumps(ceiling)}", flush=True)
             for seed in args.seeds:
                 for model in args.models:
                     tag = f"{name}_{model}_{seed}"
-                    cfg = dict(base, model=model, seed=seed, tag=tag,
-                               synthetic=str(tmp / f"syn_{tag}.parquet"))
+                    cfg = dict(
+                        base,
+                        model=model,
+                        seed=seed,
+                        tag=tag,
+                        synthetic=str(tmp / f"syn_{tag}.parquet"),
+                    )
                     row: dict[str, Any] = {"model": model, "seed": seed}
                     if f"{model}:{name}" in args.skip:
                         row["status"] = "not run (skipped for time)"
@@ -480,9 +514,14 @@ def main() -> None:
                     print(f"  {model} seed {seed}: {json.dumps(row)}", flush=True)
             rules = next((r.get("rules") for r in results if r.get("rules")), None)
             real_eff = (
-                f"real-trained HGB: F1 {fmt(ceiling.get('hgb_f1'))}, AUC {fmt(ceiling.get('hgb_auc'))}"
-                if "hgb_f1" in ceiling else
-                (f"real-trained HGB R2 {fmt(ceiling.get('hgb_r2'))}" if "hgb_r2" in ceiling else "")
+                f"real-trained HGB: F1 {fmt(ceiling.get('hgb_f1'))}, "
+                f"AUC {fmt(ceiling.get('hgb_auc'))}"
+                if "hgb_f1" in ceiling
+                else (
+                    f"real-trained HGB R2 {fmt(ceiling.get('hgb_r2'))}"
+                    if "hgb_r2" in ceiling
+                    else ""
+                )
             )
             section = [
                 f"## {name}",
@@ -498,8 +537,11 @@ def main() -> None:
                 *table_rows(results),
                 "",
             ]
-            notes = [f"{LABELS[r['model']]} seed {r['seed']}: {r['note']}"
-                     for r in results if r.get("note")]
+            notes = [
+                f"{LABELS[r['model']]} seed {r['seed']}: {r['note']}"
+                for r in results
+                if r.get("note")
+            ]
             if notes:
                 section += ["Notes: " + "; ".join(notes) + ".", ""]
             print("\n" + "\n".join(section), flush=True)
