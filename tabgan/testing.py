@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import math
 import tempfile
 import warnings
@@ -44,7 +43,8 @@ from .engine.callbacks import Callback, run_of
 from .engine.config import resolve_config
 from .engine.data import Encoded, TrainingSampler
 from .engine.regularizers import pack
-from .estimator.adapters import BaseAdapter, get_adapter
+from .engine.utils import local_torch_rng
+from .estimator.adapters import BaseAdapter, _jsonable_params, get_adapter
 from .estimator.synthesizer import GANSynthesizer
 
 __all__ = [
@@ -57,6 +57,8 @@ __all__ = [
 
 #: A fit option no adapter takes: passing it must raise ``TypeError``.
 UNKNOWN_OPTION = "tabgan_check_unknown_option"
+#: The checks build their networks on the CPU, from a private random state.
+_CPU = torch.device("cpu")
 #: The latent size, batch and packing used by the checks that build networks.
 _LATENT, _BATCH, _PAC = 8, 4, 2
 
@@ -330,14 +332,6 @@ def _same_params(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return differ
 
 
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return [_to_json(v) for v in value]
-    return value
-
-
 def _label_key(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
@@ -381,14 +375,10 @@ def check_clone_and_params(case: _Case) -> None:
     differ = _same_params(twin.get_params(deep=False), params)
     assert not differ, f"the clone's parameters {differ} differ from the original's."
     assert not getattr(twin, "is_fitted_", False), "a clone of an adapter must be unfitted."
-    for key, value in params.items():
-        try:
-            json.dumps(_to_json(value), allow_nan=False)
-        except (TypeError, ValueError):
-            raise AssertionError(
-                f"the parameter {key}={value!r} is not a JSON value; a saved model stores the "
-                "constructor parameters as JSON (strings, numbers, bools, None, lists, dicts)."
-            ) from None
+    try:
+        _jsonable_params(adapter)  # what save() stores
+    except TypeError as exc:
+        raise AssertionError(str(exc)) from None
 
 
 def check_training_defaults(case: _Case) -> None:
@@ -503,8 +493,7 @@ def check_networks(case: _Case) -> None:
     assert isinstance(sampler, TrainingSampler), (
         f"make_sampler() returned {type(sampler).__name__}, not a TrainingSampler."
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with local_torch_rng(0, _CPU):
         generator = adapter.build_generator(_LATENT)
         critic = adapter.build_discriminator(_PAC)
         plain_critic = adapter.build_discriminator(1)
@@ -556,8 +545,7 @@ def check_generate_decode(case: _Case) -> None:
     ``decode``; unknown sampling options raise ``TypeError``."""
     adapter = case.fitted()
     n = case.n_samples
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with local_torch_rng(0, _CPU):
         generator = adapter.build_generator(_LATENT).eval()
         with torch.inference_mode():
             cond = adapter.sampling_conditions(n, None)  # the base checks one row per sample
