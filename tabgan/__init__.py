@@ -15,6 +15,7 @@ from .engine.callbacks import Callback, Checkpoint, EarlyStopping
 from .engine.config import TrainingConfig
 from .engine.data import DataSampler, Encoded, TrainingSampler
 from .engine.losses import LOSSES
+from .engine.privacy import DPConfig
 from .estimator import vector as _vector  # noqa: F401  (registers the built-in "vector" adapter)
 from .estimator.adapters import BaseAdapter, available_adapters, get_adapter, register
 from .estimator.synthesizer import GANSynthesizer
@@ -25,6 +26,7 @@ __all__ = [
     "BaseAdapter",
     "Callback",
     "Checkpoint",
+    "DPConfig",
     "DataSampler",
     "EarlyStopping",
     "Encoded",

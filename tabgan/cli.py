@@ -47,6 +47,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from tabgan.engine import distributed
+
 __all__ = ["STDIO", "build_parser", "main", "read_table", "write_table"]
 
 #: Estimator parameters the CLI does not expose as ``--options`` (code objects, or handled apart).
@@ -250,9 +252,24 @@ def _add_estimator_option(group: Any, name: str, param: inspect.Parameter) -> No
         kwargs.update(type=first, metavar=first.__name__.upper())
     elif name == "random_state":
         kwargs.update(type=int, metavar="INT")
+    elif typing.get_origin(first) is dict:  # differential_privacy: a JSON object
+        kwargs.update(type=_json_object, metavar="JSON")
     else:
         kwargs.update(type=str, metavar="VALUE")
     group.add_argument(flag, help=f"GANSynthesizer({name}=...); default: {shown}", **kwargs)
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """A JSON object on the command line, e.g. ``'{"epsilon": 3}'``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object such as '{{\"epsilon\": 3}}', got {text!r}"
+        )
+    return value
 
 
 def estimator_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -310,7 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a GANSynthesizer on a CSV/Parquet table (or CSV from stdin) and "
         "save it.",
     )
-    fit.add_argument("data", help="training table (.csv or .parquet; - reads CSV from stdin)")
+    fit.add_argument(
+        "data",
+        help="training table (.csv or .parquet; - reads CSV from stdin; a folder of Parquet or "
+        "CSV files is streamed)",
+    )
     fit.add_argument("-o", "--output", required=True, help="model folder to write")
     fit.add_argument("--adapter", default="tabular", help="data adapter (default: tabular)")
     fit.add_argument(
@@ -327,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sdmetrics-style metadata {'columns': {name: {'sdtype': ...}}}",
     )
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the table in pieces instead of loading it (always for a folder of Parquet "
+        "or CSV files); memory is bounded by the stream's settings, not by the rows",
+    )
     group = fit.add_argument_group("estimator parameters (GANSynthesizer)")
     for name, param in _estimator_options():
         _add_estimator_option(group, name, param)
@@ -367,6 +394,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TABLE",
         help="the training table (.csv or .parquet) that --drop-copies compares against; a "
         "saved model keeps no trace of its training rows",
+    )
+    shards = sample.add_argument_group(
+        "sharded output (-o is then a folder of Parquet shards, the same wherever they run)"
+    )
+    shards.add_argument(
+        "--num-shards", type=_positive_int, default=None, help="split the rows into K shards"
+    )
+    shards.add_argument(
+        "--shard-index",
+        type=int,
+        action="append",
+        default=None,
+        metavar="I",
+        help="write only shard I (repeatable; e.g. $SLURM_ARRAY_TASK_ID); default: all",
+    )
+    shards.add_argument(
+        "--jobs", type=_positive_int, default=1, help="local processes writing shards (default 1)"
+    )
+    shards.add_argument(
+        "--rows-per-group",
+        type=_positive_int,
+        default=None,
+        help="rows drawn and written per Parquet row group (default 100000)",
     )
 
     ev = sub.add_parser(
@@ -446,11 +496,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     from tabgan import GANSynthesizer
 
     output = _model_folder(args.output)
-    data = read_table(args.data)
+    streamed = args.stream or (not _is_stdio(args.data) and Path(args.data).is_dir())
+    data = _table_stream(args.data) if streamed else read_table(args.data)
+    columns = data.column_names if streamed else list(data.columns)
     metadata = _read_metadata(args.metadata)
     if args.discrete_columns:
         names = [c.strip() for c in args.discrete_columns.split(",") if c.strip()]
-        unknown = [c for c in names if c not in data.columns]
+        unknown = [c for c in names if c not in columns]
         if unknown:
             raise CLIError(
                 f"--discrete-columns names {unknown}, not columns of {_label(args.data)}."
@@ -462,12 +514,29 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     synth = GANSynthesizer(adapter=args.adapter, verbose=not args.quiet, **params)
     fit_params: dict[str, Any] = {"metadata": metadata} if metadata is not None else {}
     synth.fit(data, **fit_params)
-    _writing(output, lambda: synth.save(output))
-    print(
-        f"trained on {len(data)} rows x {data.shape[1]} columns in {synth.n_steps_} steps; "
-        f"saved to {args.output}"
-    )
+    _writing(output, lambda: synth.save(output))  # under torchrun: rank 0 writes
+    if distributed.is_main_process():
+        rows = data.n_rows if streamed else len(data)
+        print(
+            f"trained on {rows} rows x {len(columns)} columns in {synth.n_steps_} steps; "
+            f"saved to {args.output}"
+        )
+    distributed.shutdown()
     return 0
+
+
+def _table_stream(path: str) -> Any:
+    """``path`` (a Parquet/CSV file or a folder of them) as a stream, read in pieces."""
+    from tabgan.plugins.tabular import TableStream
+
+    if _is_stdio(path):
+        raise CLIError("--stream reads files: stdin cannot be streamed (give a file or folder).")
+    if not Path(path).exists():
+        raise CLIError(f"{path!r}: no such file or folder.")
+    try:
+        return TableStream(path)
+    except (ImportError, ValueError, OSError) as exc:
+        raise CLIError(f"{path!r}: {exc}") from None
 
 
 def _split_condition(item: str, columns: list[Any]) -> tuple[str, str]:
@@ -565,6 +634,15 @@ def _typed_value(adapter: Any, columns: list[Any], col: str, value: str) -> Any:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from tabgan import GANSynthesizer
 
+    if args.num_shards is not None:
+        return _cmd_sample_shards(args)
+    for flag, given in (
+        ("--shard-index", args.shard_index is not None),
+        ("--jobs", args.jobs != 1),
+        ("--rows-per-group", args.rows_per_group is not None),
+    ):
+        if given:
+            raise CLIError(f"{flag} needs --num-shards.")
     if not _is_stdio(args.output):
         _kind(Path(args.output))
         _check_output_file(Path(args.output))
@@ -588,6 +666,52 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise CLIError(f"The {synth.adapter_.name!r} model does not produce tables.")
     write_table(out, args.output, stdout=getattr(args, "stdout", None))
     print(f"wrote {len(out)} rows to {'stdout' if _is_stdio(args.output) else args.output}")
+    return 0
+
+
+def _cmd_sample_shards(args: argparse.Namespace) -> int:
+    """``sample -n N -o folder/ --num-shards K``: Parquet shards (see tabgan.estimator.shards)."""
+    from tabgan import GANSynthesizer
+    from tabgan.estimator.shards import DEFAULT_ROWS_PER_GROUP
+
+    if _is_stdio(args.output):
+        raise CLIError("--num-shards writes a folder of Parquet files; -o - is not one.")
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"-o {args.output!r} is a file; --num-shards writes into a folder.")
+    _check_parents(folder)
+    if args.drop_copies and args.reference is None:
+        raise CLIError(
+            "--drop-copies needs --reference TABLE (the training table): a saved model keeps "
+            "no trace of its training rows."
+        )
+    if args.reference is not None and not args.drop_copies:
+        raise CLIError("--reference is only used with --drop-copies.")
+    synth = GANSynthesizer.load(args.model)
+    reference = None
+    if args.reference is not None:
+        reference = read_table(args.reference)
+        synth.set_copy_reference(reference)
+    conditions = _parse_conditions(args.condition, synth)
+    try:
+        report = synth.sample_to_parquet(
+            folder,
+            args.num_rows,
+            num_shards=args.num_shards,
+            shard_index=args.shard_index,
+            jobs=args.jobs,
+            conditions=conditions,
+            random_state=args.seed,
+            rows_per_group=args.rows_per_group or DEFAULT_ROWS_PER_GROUP,
+            drop_copies=args.drop_copies,
+            reference=reference,
+        )
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(folder)!r}: {exc.strerror or exc}.") from None
+    print(
+        f"wrote {len(report.written)} shard(s), skipped {len(report.skipped)} finished "
+        f"one(s), of {args.num_shards} in {args.output}"
+    )
     return 0
 
 
@@ -660,6 +784,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy_line(record: dict[str, Any] | None) -> str:
+    """What ``tabgan info`` says about a model's differential privacy."""
+    if not record:
+        return "none (trained without differential privacy)"
+    return (
+        f"differential privacy, epsilon {record['epsilon']:.3g} spent of "
+        f"{record['target_epsilon']:g} (delta {record['delta']:g}; preprocessing "
+        f"{record['epsilon_preprocessing']:.3g}, DP-SGD {record['critic_steps']} critic steps, "
+        f"noise multiplier {record['noise_multiplier']:.3g}, max_grad_norm "
+        f"{record['max_grad_norm']:g})"
+    )
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from tabgan import GANSynthesizer
     from tabgan.engine.serialization import CONFIG
@@ -673,11 +810,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
         f"tabgan:       {doc.get('tabgan_version')} (torch {doc.get('torch_version')})",
         f"adapter:      {adapter.name}",
         f"steps:        {synth.n_steps_}",
+        f"privacy:      {_privacy_line(synth.privacy_)}",
     ]
     metadata = getattr(adapter, "metadata_", None)
     if metadata:
         lines.append(f"columns ({len(metadata['columns'])}):")
         lines.extend(f"  {c}: {spec['sdtype']}" for c, spec in metadata["columns"].items())
+        constraints = metadata.get("constraints", [])
+        if constraints:
+            lines.append(f"constraints ({len(constraints)}):")
+            lines.extend(f"  {c['kind']}: {c['description']}" for c in constraints)
     config = synth.config_.to_dict()
     lines.append("training config:")
     lines.extend(f"  {k}: {v}" for k, v in config.items())

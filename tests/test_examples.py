@@ -8,10 +8,18 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
+#: Examples that start a local cluster, with the module they need: slow, skipped without it.
+CLUSTER = {"dask_shards.py": "distributed"}
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "script",
+    [pytest.param(p, marks=pytest.mark.slow) if p.name in CLUSTER else p for p in EXAMPLES],
+    ids=lambda p: p.name,
+)
 def test_example_runs(script, tmp_path):
+    if script.name in CLUSTER:
+        pytest.importorskip(CLUSTER[script.name])
     env = {**os.environ, "TABGAN_QUICK": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [sys.executable, str(script)],

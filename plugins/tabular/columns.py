@@ -479,6 +479,12 @@ class DiscreteColumn:
     """
 
     kind: ClassVar[str] = "discrete"
+    #: Under differential privacy (:mod:`.private`): the categories are those released (noisy
+    #: counts above a threshold), every other value encodes to the "other" slot, which holds
+    #: about ``unseen_count_`` training rows and, with no pooled value, decodes to a released
+    #: category by its noisy count.
+    open_: bool = False
+    unseen_count_: int = 0
 
     def __init__(self, max_categories: int = 100) -> None:
         self.max_categories = max_categories
@@ -507,9 +513,15 @@ class DiscreteColumn:
         self._lookup = _lookup([_MISSING if v is None else v for v in self.categories_])
         self._other_lookup = _lookup([_MISSING if v is None else v for v in self.other_values_])
 
+    def refresh_index(self) -> None:
+        """Rebuild the value lookups after ``categories_`` / ``other_values_`` were set (a
+        streamed fit sets them from exact counts, :func:`.stream_stats.apply_counts`)."""
+        self._index()
+        self.__dict__.pop("_value_table", None)
+
     @property
     def has_other(self) -> bool:
-        return len(self.other_values_) > 0
+        return len(self.other_values_) > 0 or self.open_
 
     @property
     def n_slots(self) -> int:
@@ -527,11 +539,13 @@ class DiscreteColumn:
     def slot_counts(self) -> np.ndarray:
         """Training rows per slot (the "other" slot last)."""
         if self.has_other:
-            return np.append(self.counts_, self.other_counts_.sum())
+            return np.append(self.counts_, self.other_counts_.sum() + self.unseen_count_)
         return self.counts_
 
-    def codes(self, values: pd.Series, name: Any) -> np.ndarray:
-        """Slot of each value; ValueError naming the first value unseen in training."""
+    def codes(self, values: pd.Series, name: Any, *, unseen: str = "raise") -> np.ndarray:
+        """Slot of each value; ValueError naming the first value unseen in training, or, with
+        ``unseen="other"`` and an "other" slot, that slot for unseen values (a streamed table
+        whose column had too many values to count them all)."""
         # an object Index: no dtype inference on the keys (deprecated for intervals; overflows
         # on a Python int beyond any float)
         keys = pd.Index(self._keys(values).to_numpy(), dtype=object)
@@ -540,15 +554,22 @@ class DiscreteColumn:
         if unknown.any():
             if self.has_other:
                 in_other = self._other_lookup.get_indexer(keys[unknown]) >= 0
+                if unseen == "other":
+                    in_other[:] = True
                 codes[np.flatnonzero(unknown)[in_other]] = len(self.categories_)
                 unknown = codes < 0
             if unknown.any():
                 bad = values[unknown].iloc[0]
+                if self.open_:
+                    raise ValueError(
+                        f"Column {name!r}: value {bad!r} is not among the values released "
+                        "under differential privacy (rare values are not revealed)."
+                    )
                 raise ValueError(f"Column {name!r}: value {bad!r} was never seen in training.")
         return codes
 
     def encode(self, s: pd.Series, rng: np.random.Generator) -> np.ndarray:
-        codes = self.codes(s, s.name)
+        codes = self.codes(s, s.name, unseen="other" if self.open_ else "raise")
         out = np.zeros((len(s), self.n_slots), np.float32)
         out[np.arange(len(s)), codes] = 1.0
         return out
@@ -561,10 +582,14 @@ class DiscreteColumn:
         n_known = len(self.categories_)
         idx = np.asarray(code, dtype=np.intp)
         other = idx >= n_known
-        if self.has_other and other.any():
+        if self.has_other and other.any() and len(self.other_values_):
             p = self.other_counts_ / self.other_counts_.sum()
             idx = idx.copy()
             idx[other] = n_known + rng.choice(len(self.other_values_), int(other.sum()), p=p)
+        elif self.has_other and other.any():  # open, nothing pooled: a released category
+            p = self.counts_ / self.counts_.sum()
+            idx = idx.copy()
+            idx[other] = rng.choice(n_known, int(other.sum()), p=p)
         return take_values(self._table(), idx, name)
 
     def _table(self) -> pd.Series:
@@ -577,13 +602,15 @@ class DiscreteColumn:
         return table
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        cfg = {
+        cfg: dict[str, Any] = {
             "kind": self.kind,
             "params": {"max_categories": self.max_categories},
             "dtype": self.dtype_,
             "categories": [to_json(v) for v in self.categories_],
             "other_values": [to_json(v) for v in self.other_values_],
         }
+        if self.open_:
+            cfg.update(open=True, unseen_count=int(self.unseen_count_))
         return cfg, {"counts": self.counts_, "other_counts": self.other_counts_}
 
     @classmethod
@@ -594,6 +621,8 @@ class DiscreteColumn:
         col.other_values_ = [from_json(v) for v in cfg["other_values"]]
         col.counts_ = np.asarray(arrays["counts"], np.int64)
         col.other_counts_ = np.asarray(arrays["other_counts"], np.int64)
+        col.open_ = bool(cfg.get("open", False))
+        col.unseen_count_ = int(cfg.get("unseen_count", 0))
         if len(col.counts_) != len(col.categories_) or len(col.other_counts_) != len(
             col.other_values_
         ):

@@ -31,7 +31,7 @@ coincidence of few rows); cost ``O(q**2 * n)`` for ``q`` such columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -158,22 +158,36 @@ def base_columns(rules: Sequence[Mapping[str, Any]], column: Any) -> list[Any]:
 
 
 # -- detection --------------------------------------------------------------------------------
-def detect(df: pd.DataFrame, sdtypes: Sequence[str]) -> list[dict[str, Any]]:
+def detect(
+    df: pd.DataFrame,
+    sdtypes: Sequence[str],
+    *,
+    keep: Collection[Any] = (),
+    hide: Collection[Any] = (),
+) -> list[dict[str, Any]]:
     """The exact identities of ``df`` as rules in the order to apply them (mappings from
-    modelled columns first, then numeric identities by column position); see the module."""
+    modelled columns first, then numeric identities by column position); see the module.
+
+    Columns in ``keep`` are never derived (nor the numerical source of a mapping, which would
+    move their values); columns in ``hide`` are not looked at (the columns that constraints
+    read and compute: :mod:`.constrained`)."""
     n = len(df)
     if n < 2:
         return []
-    numeric = _numeric_rules(df, sdtypes)
+    keep, hide = set(keep), set(hide)
+    numeric = _numeric_rules(df, sdtypes, keep, hide)
     taken = {r["column"] for r in numeric}
-    mappings = _mapping_rules(df, sdtypes, taken)
+    mappings = _mapping_rules(df, sdtypes, taken, keep, hide)
     return fit_rules(df, mappings + numeric)
 
 
-def _numeric_rules(df: pd.DataFrame, sdtypes: Sequence[str]) -> list[dict[str, Any]]:
+def _numeric_rules(
+    df: pd.DataFrame, sdtypes: Sequence[str], keep: set[Any], hide: set[Any]
+) -> list[dict[str, Any]]:
     cols, arrays, decimals = [], [], []
+    names = list(df.columns)
     for i, sd in enumerate(sdtypes):
-        if sd != "numerical":
+        if sd != "numerical" or names[i] in hide:
             continue
         v = _numbers(df.iloc[:, i])
         if v is None or np.isnan(v).any() or not np.isfinite(v).all() or np.ptp(v) == 0:
@@ -188,10 +202,11 @@ def _numeric_rules(df: pd.DataFrame, sdtypes: Sequence[str]) -> list[dict[str, A
     X = np.stack(arrays, 1)  # (n, p)
     n = len(X)
     screen = X[np.unique(np.linspace(0, n - 1, min(n, SCREEN_ROWS)).astype(int))]
-    names = list(df.columns)
     rules: list[dict[str, Any]] = []
     derived: set[int] = set()
     for j in range(1, len(cols)):
+        if names[cols[j]] in keep:
+            continue
         with np.errstate(all="ignore"):  # extreme values overflow: no identity there
             rule = _express(X, screen, j, decimals[j], [names[c] for c in cols])
         if rule is not None:
@@ -270,14 +285,18 @@ def _codes(s: pd.Series) -> np.ndarray | None:
 
 
 def _mapping_rules(
-    df: pd.DataFrame, sdtypes: Sequence[str], taken: set[Any]
+    df: pd.DataFrame,
+    sdtypes: Sequence[str],
+    taken: set[Any],
+    keep: Collection[Any] = (),
+    hide: Collection[Any] = (),
 ) -> list[dict[str, Any]]:
     """Columns that are a function of another (modelled) column, right to left: a source stays
     modelled, a mapped column is never a source (so rules never chain or cycle)."""
     n, names = len(df), list(df.columns)
     cand, codes, counts = [], [], []
     for i, sd in enumerate(sdtypes):
-        if sd in ("id", "datetime") or names[i] in taken:
+        if sd in ("id", "datetime") or names[i] in taken or names[i] in hide:
             continue
         c = _codes(df.iloc[:, i])
         if c is None:
@@ -290,7 +309,11 @@ def _mapping_rules(
     if len(cand) < 2:
         return []
     C = np.stack(codes, 1)  # (n, q)
-    sources = [t for t in range(len(cand)) if counts[t] * MIN_GROUP_ROWS <= n]
+    fixed = [names[cand[t]] in keep for t in range(len(cand))]
+    moved = [
+        fixed[t] and _numbers(df.iloc[:, cand[t]]) is not None for t in range(len(cand))
+    ]  # a numerical source is moved onto its training values: not a kept column
+    sources = [t for t in range(len(cand)) if counts[t] * MIN_GROUP_ROWS <= n and not moved[t]]
     function = np.zeros((len(cand), len(cand)), bool)  # [source, target]
     for s in sources:
         _, first = np.unique(C[:, s], return_index=True)
@@ -300,7 +323,7 @@ def _mapping_rules(
     derived: set[int] = set()
     locked: set[int] = set()
     for t in reversed(range(len(cand))):
-        if t in locked:
+        if t in locked or fixed[t]:
             continue
         for s in sources:
             if function[s, t] and s not in derived:

@@ -76,6 +76,26 @@ class TrainingSampler(ABC):
     def condition_loss(self, raw: torch.Tensor, info: Any) -> torch.Tensor | None:
         return None
 
+    def close(self) -> None:
+        """Release what the sampler holds open (a reader thread, files) when training ends;
+        by default nothing."""
+        return None
+
+    def real_rows(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The training samples at the indices ``rows`` and their conditional vectors, as
+        :meth:`sample_real` returns them; each sample's conditional vector may depend on that
+        sample (and fresh randomness) only.
+
+        Differential privacy (:mod:`tabgan.engine.dp_sgd`) draws the rows itself, by Poisson
+        sampling; a sampler that cannot give chosen rows cannot train privately. Under DP,
+        :meth:`sample_fake_conditions` must also use no statistic of the data that was not
+        computed with DP (or given as public).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot draw given rows (real_rows), which differential "
+            "privacy needs."
+        )
+
 
 class DataSampler(TrainingSampler):
     """The shared sampler: samples drawn uniformly with replacement, labels as conditions.
@@ -111,6 +131,14 @@ class DataSampler(TrainingSampler):
         if self.labels is None or self._eye is None:
             return x, None
         return x, self._eye[self.labels[idx]]
+
+    def real_rows(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        x = self.data.index_select(0, rows)
+        if self.prepare is not None:
+            x = self.prepare(x)
+        if self.labels is None or self._eye is None:
+            return x, None
+        return x, self._eye[self.labels.index_select(0, rows)]
 
     def sample_fake_conditions(self, batch_size: int) -> tuple[torch.Tensor | None, None]:
         if self.labels is None or self._eye is None:

@@ -24,6 +24,8 @@ FORMAT = "tabgan-model"
 FORMAT_VERSION = 2
 TENSORS = "model.safetensors"
 CONFIG = "model.json"
+#: A DP run's counters in a checkpoint (:meth:`~tabgan.engine.dp_sgd.PrivateCritic.state_dict`).
+PRIVACY_KEYS = ("privacy_steps", "privacy_noise_multiplier", "privacy_sample_rate")
 
 
 def _sha256(path: Path) -> str:
@@ -190,7 +192,7 @@ def unflatten_state(
         for idx, values in doc[key].get("scalars", {}).items():
             entries.setdefault(int(idx), {}).update(values)
         state[key] = {"state": entries, "param_groups": doc[key]["param_groups"]}
-    for key in ("step", "seconds", "ema_updates"):
+    for key in ("step", "seconds", "ema_updates", *PRIVACY_KEYS):
         if key in doc:
             state[key] = doc[key]
     return state

@@ -16,6 +16,8 @@ from torch import nn
 
 from .config import TrainingConfig
 from .data import TrainingSampler
+from .distributed import GradientSync
+from .dp_sgd import PrivateCritic
 from .losses import get_loss
 from .regularizers import gradient_penalty, instance_noise_std, mmd_rbf, pack, r1_penalty
 
@@ -116,6 +118,10 @@ class GANTrainer:
         self.stop_training = False
         self.interrupted = False
         self.seconds = 0.0
+        #: Set under torch.distributed: averages gradients and stop requests across ranks.
+        self.sync: GradientSync | None = None
+        #: Set under differential privacy: the critic's DP-SGD steps and their budget.
+        self.privacy: PrivateCritic | None = None
 
     # -- the two halves of a step -------------------------------------------------------------
     def _critic(self, x: Tensor, cond: Tensor | None) -> Tensor:
@@ -139,6 +145,8 @@ class GANTrainer:
         self, fake: Tensor | None = None, cond_fake: Tensor | None = None
     ) -> dict[str, Tensor]:
         """One critic update, on ``fake`` (detached here) or on a batch generated for it."""
+        if self.privacy is not None:  # DP-SGD on Poisson-sampled rows (tabgan.engine.dp_sgd)
+            return self.privacy.critic_step(self, fake, cond_fake)
         cfg = self.config
         real, cond_real = self.sampler.sample_real(cfg.batch_size)
         if fake is None:
@@ -174,6 +182,8 @@ class GANTrainer:
     def _update(self, opt: torch.optim.Optimizer, net: nn.Module, loss: Tensor) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if self.sync is not None:
+            self.sync.average_gradients(net)
         if self.config.grad_clip > 0:
             nn.utils.clip_grad_norm_(net.parameters(), self.config.grad_clip)
         opt.step()
@@ -244,8 +254,9 @@ class GANTrainer:
         start = time.perf_counter() - self.seconds
         sums: dict[str, Tensor] = {}
         count = 0
+        self._check_privacy_budget()
         with _InterruptFlag() as flag:
-            while self.step < self.total_steps and not self.stop_training:
+            while self.step < self.total_steps and not self._stopping():
                 logs = self.train_step()
                 for k, v in logs.items():
                     sums[k] = sums[k] + v if k in sums else v.clone()
@@ -257,6 +268,7 @@ class GANTrainer:
                 out_of_time = budget is not None and self.seconds >= budget
                 if flag.requested:
                     self.interrupted = self.stop_training = True
+                self._check_privacy_budget()
                 if epoch_done or out_of_time or self.stop_training or self.step == self.total_steps:
                     means = {k: float(v) / count for k, v in sums.items()}
                     sums, count = {}, 0
@@ -280,6 +292,28 @@ class GANTrainer:
         for cb in callbacks:
             cb.on_train_end(owner)
 
+    def _check_privacy_budget(self) -> None:
+        """Under differential privacy, stop (with a warning) before a step that would spend
+        more than the budget."""
+        dp = self.privacy
+        if dp is None or self.stop_training or self.step >= self.total_steps:
+            return
+        if not dp.can_step(self.config.n_critic):
+            self.stop_training = True
+            warnings.warn(
+                f"Stopped after {self.step} of {self.total_steps} steps: the privacy budget "
+                f"(epsilon={dp.plan.config.epsilon:g}) is spent.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _stopping(self) -> bool:
+        """Whether to stop; under torch.distributed, every rank stops when one asks to."""
+        if self.sync is None:
+            return self.stop_training
+        self.stop_training = self.sync.any(self.stop_training)
+        return self.stop_training
+
     # -- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything a resumed run needs, as one dict (nanoGPT's checkpoint): the networks,
@@ -295,6 +329,8 @@ class GANTrainer:
         if self.ema is not None:
             state["ema"] = self.ema.module.state_dict()
             state["ema_updates"] = self.ema.updates
+        if self.privacy is not None:
+            state.update(self.privacy.state_dict())
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -317,6 +353,8 @@ class GANTrainer:
             self.ema.updates = int(state["ema_updates"])
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
+        if self.privacy is not None:
+            self.privacy.load_state_dict(state)
 
     @property
     def epoch(self) -> float:

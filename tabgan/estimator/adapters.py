@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import torch
@@ -29,6 +29,10 @@ from sklearn.base import BaseEstimator
 from torch import nn
 
 from ..engine.data import DataSampler, Encoded, TrainingSampler
+
+if TYPE_CHECKING:
+    from ..engine.privacy import PreprocessingBudget
+    from .training_data import DataStream
 
 __all__ = [
     "BaseAdapter",
@@ -73,6 +77,12 @@ class BaseAdapter(BaseEstimator, ABC):
     supports_labels : bool
         Whether ``fit(data, y)`` takes labels. Adapters that do set ``label_names_`` in
         ``_fit`` (see :meth:`_fit_labels`) and return label codes from ``_encode``.
+    supports_constraints : bool
+        Whether ``fit(data, constraints=[...])`` takes declared constraints (rules every
+        generated sample satisfies; ``tabular``); the others refuse the option by name.
+    private_training_defaults : mapping
+        Under differential privacy, defaults over ``training_defaults`` (same keys; DP-SGD's
+        noisy critic gradients may want another loss or learning rate).
 
     Labels are the one conditioning channel the engine knows: ``label_names_`` (a list of
     JSON scalars), codes in :attr:`Encoded.labels`, one-hot conditional vectors of width
@@ -82,27 +92,49 @@ class BaseAdapter(BaseEstimator, ABC):
 
     name: ClassVar[str] = ""
     training_defaults: ClassVar[Mapping[str, Any]] = {}
+    private_training_defaults: ClassVar[Mapping[str, Any]] = {}
     supports_labels: ClassVar[bool] = False
+    supports_constraints: ClassVar[bool] = False
 
     label_names_: list[Any]
+    #: What a fit under differential privacy spent (the record :meth:`_fit_private` returned);
+    #: ``None`` for a fit without it.
+    privacy_: dict[str, Any] | None = None
 
     # -- public: what the estimator calls -----------------------------------------------------
     def fit(
-        self: Self, data: Any, y: Any = None, *, rng: np.random.Generator, **fit_params: Any
+        self: Self,
+        data: Any,
+        y: Any = None,
+        *,
+        rng: np.random.Generator,
+        privacy: PreprocessingBudget | None = None,
+        **fit_params: Any,
     ) -> Self:
         """Learn the encoding of ``data`` (and of the labels ``y``); returns ``self``.
 
         ``fit_params`` are the adapter's own fit options (e.g. ``metadata=`` for ``tabular``);
-        :class:`~tabgan.GANSynthesizer` passes on those given to its ``fit``.
+        :class:`~tabgan.GANSynthesizer` passes on those given to its ``fit``. With ``privacy``
+        (differential privacy) the encoding is learned by :meth:`_fit_private` within that
+        budget, and ``privacy_`` holds what it spent (else ``None``).
         """
         if y is not None and not self.supports_labels:
             raise ValueError(
                 f"The {self.name!r} adapter takes no labels: `y` must be None "
                 f"(got {type(y).__name__})."
             )
+        if fit_params.get("constraints") is not None and not self.supports_constraints:
+            raise ValueError(
+                f"The {self.name!r} adapter takes no constraints (`constraints=` is for tables: "
+                "the 'tabular' adapter)."
+            )
         self.label_names_ = []
         self.is_fitted_ = False
-        self._fit(data, y, rng, **fit_params)
+        self.privacy_ = None
+        if privacy is None:
+            self._fit(data, y, rng, **fit_params)
+        else:
+            self.privacy_ = self._fit_private(data, y, rng, privacy, **fit_params)
         self.is_fitted_ = True
         return self
 
@@ -153,6 +185,7 @@ class BaseAdapter(BaseEstimator, ABC):
             "tuple_params": tuples,
             "label_names": list(self.label_names_),
             "state": config,
+            **({} if self.privacy_ is None else {"privacy": self.privacy_}),
         }
         try:
             text = json.dumps(doc, indent=1, allow_nan=False)
@@ -176,9 +209,16 @@ class BaseAdapter(BaseEstimator, ABC):
         params = {
             k: tuple(v) if k in doc.get("tuple_params", []) else v for k, v in doc["params"].items()
         }
+        params = {k: adapter_cls._param_from_json(k, v) for k, v in params.items()}
         adapter = adapter_cls(**params)
         tensors = load_file(folder / TENSOR_FILE)
-        adapter.restore(doc["state"], tensors, folder, label_names=doc.get("label_names", []))
+        adapter.restore(
+            doc["state"],
+            tensors,
+            folder,
+            label_names=doc.get("label_names", []),
+            privacy=doc.get("privacy"),
+        )
         return adapter
 
     def restore(
@@ -188,8 +228,9 @@ class BaseAdapter(BaseEstimator, ABC):
         folder: Path,
         *,
         label_names: Sequence[Any] = (),
+        privacy: dict[str, Any] | None = None,
     ) -> None:
-        """Give this unfitted adapter a saved state.
+        """Give this unfitted adapter a saved state (``privacy``: its ``privacy_`` record).
 
         Used by :meth:`load`, and by the migration of model folders of format 1 (tabgan 0.1),
         whose adapter state sits in ``model.json`` and whose files sit in the model folder: an
@@ -197,6 +238,7 @@ class BaseAdapter(BaseEstimator, ABC):
         sets ``label_names_`` from them where they held the labels.
         """
         self.label_names_ = list(label_names)
+        self.privacy_ = privacy
         self._load_files(folder)
         self._set_state(config, tensors)
         self.is_fitted_ = True
@@ -260,6 +302,38 @@ class BaseAdapter(BaseEstimator, ABC):
         """The inverse of :meth:`_get_state` (``_load_files`` has already run)."""
 
     # -- optional hooks -----------------------------------------------------------------------
+    def _param_to_json(self, name: str, value: Any) -> Any:
+        """Constructor parameter ``name`` as ``adapter.json`` stores it (by default as given;
+        it must then be JSON); :meth:`_param_from_json` reads it back."""
+        return value
+
+    @classmethod
+    def _param_from_json(cls, name: str, value: Any) -> Any:
+        """The constructor parameter that :meth:`_param_to_json` stored as ``value``."""
+        return value
+
+    def _fit_private(
+        self,
+        data: Any,
+        y: Any,
+        rng: np.random.Generator,
+        budget: PreprocessingBudget,
+        *args: Any,
+        **fit_params: Any,
+    ) -> dict[str, Any]:
+        """``_fit`` under differential privacy (``GANSynthesizer(differential_privacy=...)``).
+
+        Learn the encoding from public information (fit options, dtypes) and from statistics
+        released through ``budget`` only (:class:`~tabgan.engine.privacy.PreprocessingBudget`:
+        Gaussian noise, thresholds), and return ``budget.record(...)``. :meth:`make_sampler`'s
+        sampler must then give chosen rows (``real_rows``) and draw its fake conditions from
+        nothing but those statistics. By default: refused.
+        """
+        raise ValueError(
+            f"The {self.name!r} adapter does not support differential privacy (it has no "
+            "_fit_private: what its encoding learns from the data would not be private)."
+        )
+
     def activate(self, raw: torch.Tensor, *, hard: bool = False) -> torch.Tensor:
         """The generator's raw output as the critic sees it (``hard``: at sampling time)."""
         return raw
@@ -271,6 +345,13 @@ class BaseAdapter(BaseEstimator, ABC):
     def make_sampler(self, encoded: Encoded) -> TrainingSampler:
         """The training sampler; by default the shared :class:`DataSampler`."""
         return DataSampler(encoded, self.cond_dim, self.prepare_real)
+
+    def open_stream(self, data: Any) -> DataStream | None:
+        """``data`` as a :class:`~tabgan.estimator.training_data.DataStream` when it is to be
+        read from storage in pieces (for ``tabular``: a Parquet/CSV path, a folder of them or
+        a ``pyarrow.dataset.Dataset``), else ``None``; by default ``None`` (in-memory data
+        only)."""
+        return None
 
     def generate(
         self, generator: nn.Module, z: torch.Tensor, cond: torch.Tensor | None, **kwargs: Any
@@ -361,6 +442,7 @@ def _jsonable_params(adapter: BaseAdapter) -> tuple[dict[str, Any], list[str]]:
     """Constructor parameters as JSON, tuples recorded so that load gives them back."""
     params, tuples = {}, []
     for key, value in adapter.get_params(deep=False).items():
+        value = adapter._param_to_json(key, value)
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, tuple):

@@ -19,8 +19,10 @@ import torch
 
 from ..engine import serialization as ser
 from ..engine.config import TrainingConfig
+from ..engine.privacy import DPConfig
 from ..engine.training import GANTrainer
 from ..engine.utils import get_torch_rng_state, resolve_device
+from . import privacy as private
 from .adapters import BaseAdapter, get_adapter
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ def _estimator_params(est: GANSynthesizer) -> dict[str, Any]:
             value = est.adapter_.name
         elif key == "callbacks":
             value = None
+        elif isinstance(value, DPConfig):
+            value = value.to_dict()
         elif key == "random_state" and not isinstance(value, (int, np.integer, type(None))):
             value = None  # a Generator's state is not a setting
         params[key] = _jsonable(value)
@@ -79,6 +83,9 @@ def write_model(
         "sample_calls": est._sample_calls,
         "history": history,
     }
+    privacy = est.__dict__.get("privacy_") if trainer is None else private.record(trainer)
+    if privacy is not None:  # what a differentially private fit spent
+        doc["privacy"] = privacy
     if trainer is None:
         doc["n_steps"] = est.n_steps_
         tensors = ser.prefixed("generator", est.generator_.state_dict())
@@ -152,4 +159,5 @@ def load_model(cls: type[GANSynthesizer], path: str | Path, device: str) -> GANS
     est.discriminator_ = None
     est.history_ = pd.DataFrame(doc.get("history", []))
     est.n_steps_ = int(doc.get("n_steps", 0))
+    est.privacy_ = doc.get("privacy")
     return est

@@ -77,6 +77,13 @@ class CopyGuard:
         self.key = RowKey().fit([view])
         self.hashes = np.unique(self.key.hashes(view))
 
+    @classmethod
+    def from_hashes(cls, adapter: BaseAdapter, key: RowKey, hashes: np.ndarray) -> CopyGuard:
+        """A guard over rows hashed elsewhere with ``key`` (e.g. batch by batch from storage)."""
+        guard = cls.__new__(cls)
+        guard.adapter, guard.key, guard.hashes = adapter, key, np.unique(hashes)
+        return guard
+
     def copied(self, samples: Any) -> np.ndarray:
         """A boolean mask of the samples that are copies of a reference row."""
         return np.isin(self.key.hashes(self.adapter.canonical_view(samples)), self.hashes)

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ..engine import distributed
 from ..engine import serialization as ser
 from ..engine.callbacks import Callback, Checkpoint, History, ProgressBar
 from ..engine.config import (
@@ -31,12 +32,15 @@ from ..engine.config import (
     resolve_config,
 )
 from ..engine.plotting import plot_history
+from ..engine.privacy import DPConfig, private_training_values
 from ..engine.training import GANTrainer
 from ..engine.utils import derive_seed, local_torch_rng, resolve_device, seed_from_random_state
-from . import persistence
+from . import persistence, shards
+from . import privacy as private
 from .adapters import BaseAdapter, resolve_adapter
 from .fitting import build_trainer
 from .sampling import CopyGuard, generate
+from .training_data import adapter_digest, training_data
 
 __all__ = ["GANSynthesizer"]
 
@@ -76,6 +80,14 @@ class GANSynthesizer(BaseEstimator):
         Write a resumable checkpoint there every ``checkpoint_every`` epochs. A checkpoint holds
         the critic and the optimizer states too: keep it as private as the training data.
     checkpoint_every : int, default=1
+    differential_privacy : dict or DPConfig, optional
+        Train with (epsilon, delta)-differential privacy for the training rows, e.g.
+        ``{"epsilon": 3.0, "delta": 1e-5, "max_grad_norm": 1.0}`` (the fields of
+        :class:`~tabgan.DPConfig`; needs Opacus, the ``privacy`` extra): DP-SGD on the critic
+        with Poisson-sampled rows, the adapter's preprocessing from a share of the budget or
+        from public metadata, training stopped when the budget is spent. No gradient penalty,
+        R1, MMD or PacGAN under DP; ``loss`` is ``"minimax"``, ``"hinge"`` or ``"lsgan"``
+        (``"minimax"`` when the adapter's default is ``"wgan"``). See the README.
 
     Attributes
     ----------
@@ -87,7 +99,12 @@ class GANSynthesizer(BaseEstimator):
         write it). ``None`` after :meth:`load`.
     config_ : TrainingConfig
     history_ : pandas.DataFrame
-        One row per epoch: epoch, step, seconds and the mean losses.
+        One row per epoch: epoch, step, seconds and the mean losses (under differential
+        privacy also ``epsilon``, the budget spent by then, and no loss computed on real rows).
+    privacy_ : dict or None
+        Under differential privacy, the budget spent (``epsilon``, of the whole fit) and how:
+        target, delta, noise multiplier, sample rate, critic steps, the preprocessing's part.
+        ``None`` without it.
     n_steps_ : int
     device_ : torch.device
     trainer_ : GANTrainer
@@ -122,6 +139,7 @@ class GANSynthesizer(BaseEstimator):
         "callbacks": [list, tuple, None],
         "checkpoint_dir": [str, Path, None],
         "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "differential_privacy": [dict, DPConfig, None],
     }
 
     discriminator_: torch.nn.Module | None
@@ -155,6 +173,7 @@ class GANSynthesizer(BaseEstimator):
         callbacks: Sequence[Callback] | None = None,
         checkpoint_dir: str | Path | None = None,
         checkpoint_every: int = 1,
+        differential_privacy: dict[str, float] | DPConfig | None = None,
     ) -> None:
         self.adapter = adapter
         self.epochs = epochs
@@ -181,11 +200,16 @@ class GANSynthesizer(BaseEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
+        self.differential_privacy = differential_privacy
 
     # -- fitting ------------------------------------------------------------------------------
     def _config(self, adapter: BaseAdapter, n: int) -> TrainingConfig:
         user = {name: getattr(self, name) for name in FIELDS}
-        config = resolve_config(user, adapter.training_defaults, owner=type(adapter).__name__)
+        defaults = adapter.training_defaults
+        if self.differential_privacy is not None:  # no GP, R1, MMD, pac; a per-row loss
+            defaults = {**defaults, **adapter.private_training_defaults}
+            user = private_training_values(user, defaults)
+        config = resolve_config(user, defaults, owner=type(adapter).__name__)
         return fit_batch_to_data(config, n, batch_size_given=self.batch_size is not None)
 
     def fit(
@@ -202,7 +226,8 @@ class GANSynthesizer(BaseEstimator):
             training continues from its step to ``epochs`` and ends with the same weights as an
             uninterrupted run. Pass the data (and labels) of the interrupted run: the adapter's
             state comes from the checkpoint, the samples from the call.
-        **fit_params : passed to the adapter's ``fit`` (e.g. ``metadata=`` for ``tabular``).
+        **fit_params : passed to the adapter's ``fit`` (e.g. ``metadata=``, ``constraints=``
+            and ``on_violation=`` for ``tabular``).
 
         Returns
         -------
@@ -215,8 +240,15 @@ class GANSynthesizer(BaseEstimator):
                     f"`callbacks` must hold tabgan Callback objects, got {type(cb).__name__}."
                 )
         device = resolve_device(self.device)
+        ctx, device = distributed.init_from_env(device)  # under torchrun: this rank's device
         adapter = resolve_adapter(self.adapter)
+        stream = adapter.open_stream(X)  # None for in-memory data
         seed = seed_from_random_state(self.random_state)
+        dp = private.check_fit(
+            self.differential_privacy, streamed=stream is not None, distributed=ctx is not None
+        )
+        if ctx is not None:
+            seed = ctx.broadcast_int(seed)  # one run: rank 0's seed
         checkpoint = None if resume_from is None else persistence.read_checkpoint(resume_from)
         if checkpoint is not None:
             doc, tensors = checkpoint
@@ -226,25 +258,51 @@ class GANSynthesizer(BaseEstimator):
                     f"The checkpoint was trained with adapter {saved.name!r}, not {adapter.name!r}."
                 )
             adapter, seed = saved, int(doc["seed"])
+            private.check_checkpoint(dp, doc)
         else:
             self._config(adapter, 0)  # bad settings fail before the adapter reads the data
-            adapter.fit(X, y, rng=np.random.default_rng(derive_seed(seed, 1)), **fit_params)
-        encoded = adapter.encode(X, y)
-        if len(encoded) == 0:
-            raise ValueError("No training samples: the data is empty.")
-        encoded = encoded.to(device)
-        config = self._config(adapter, len(encoded))
+            rng = np.random.default_rng(derive_seed(seed, 1))
+            if stream is None:
+                adapter.fit(X, y, rng=rng, privacy=private.adapter_budget(dp), **fit_params)
+            else:
+                stream.fit_adapter(adapter, rng=rng, **fit_params)
+        if ctx is not None and not ctx.same_everywhere(adapter_digest(adapter)):
+            raise RuntimeError(
+                "The ranks fitted different encodings of the data: give every rank the same data "
+                "(and the same random_state)."
+            )
+        data = training_data(adapter, X, y, stream, device, ctx)
+        config = self._config(adapter, data.n_rows)
         if checkpoint is not None:
             check_same_settings(checkpoint[0]["training_config"], config)
         self.adapter_, self.config_, self.seed_, self.device_ = adapter, config, seed, device
         self._sample_calls = 0
-        self._copy_guard = CopyGuard(adapter, X)
-        self.training_hashes_ = self._copy_guard.hashes
+        if stream is None:
+            self._copy_guard = CopyGuard(adapter, X)
+            self.training_hashes_ = self._copy_guard.hashes
+        else:  # row hashes grow with the rows: a streamed fit keeps none (set_copy_reference)
+            self.__dict__.pop("_copy_guard", None)
+            self.__dict__.pop("training_hashes_", None)
         trainer = build_trainer(
-            adapter, encoded, config, device, seed=seed, checkpoint=checkpoint, verbose=self.verbose
+            adapter,
+            data.encoded,
+            config,
+            device,
+            seed=seed,
+            checkpoint=checkpoint,
+            verbose=self.verbose,
+            sampler=None if stream is None else data.sampler(adapter, device, ctx, seed),
+            n_rows=data.n_rows,
+            distributed=ctx,
+            privacy=private.plan(dp, adapter, config, data.n_rows),
         )
         history = History(checkpoint[0].get("history") if checkpoint else None)
-        self._train(trainer, history, ser.unprefixed("rng", checkpoint[1]) if checkpoint else None)
+        rng_state = ser.unprefixed("rng", checkpoint[1]) if checkpoint else None
+        if ctx is None:
+            train_seed = derive_seed(seed, 7)
+        else:  # each rank its own draws; a saved state is rank 0's, so not restored
+            train_seed, rng_state = ctx.train_seed(seed, trainer.step), None
+        self._train(trainer, history, rng_state, train_seed, ctx)
         # keep the networks, drop the rest of the run: the sampler holds the encoded data,
         # and the last step's gradients come from a training batch
         for net in (trainer.generator, trainer.discriminator):
@@ -252,14 +310,20 @@ class GANSynthesizer(BaseEstimator):
         self.generator_ = trainer.sampling_generator()
         self.discriminator_ = trainer.discriminator
         self.n_steps_ = trainer.step
-        self.history_ = pd.DataFrame(history.rows)
+        self.history_ = private.with_epsilon(pd.DataFrame(history.rows), trainer)
+        self.privacy_ = private.record(trainer)
         return self
 
     def _train(
-        self, trainer: GANTrainer, history: History, rng_state: dict[str, torch.Tensor] | None
+        self,
+        trainer: GANTrainer,
+        history: History,
+        rng_state: dict[str, torch.Tensor] | None,
+        seed: int,
+        ctx: distributed.DistributedContext | None,
     ) -> None:
         callbacks: list[Callback] = [history]
-        if self.verbose:
+        if self.verbose and (ctx is None or ctx.is_main):
             callbacks.append(ProgressBar(f"tabgan[{self.adapter_.name}]"))
         callbacks.extend(self.callbacks or [])
         if self.checkpoint_dir is not None:
@@ -268,12 +332,16 @@ class GANSynthesizer(BaseEstimator):
         self.generator_ = trainer.sampling_generator()  # callbacks may sample mid-fit
         self.n_steps_ = trainer.step
         try:
-            with local_torch_rng(None, self.device_, state=rng_state):
+            with local_torch_rng(seed, self.device_, state=rng_state):
                 trainer.fit(callbacks, context=self)
+            if ctx is not None:  # BatchNorm statistics are per rank: keep rank 0's everywhere
+                for net in (trainer.generator, trainer.sampling_generator()):
+                    ctx.broadcast_module(net)
         except BaseException:
             del self.generator_  # a failed fit leaves no model behind
             raise
         finally:
+            trainer.sampler.close()  # e.g. a streamed table's reader thread
             del self.trainer_, self._history
 
     # -- sampling -----------------------------------------------------------------------------
@@ -317,6 +385,11 @@ class GANSynthesizer(BaseEstimator):
             raise TypeError(f"`n` must be an int, got {type(n).__name__} {n!r}.")
         if n < 1:
             raise ValueError(f"`n` must be >= 1, got {n}.")
+        if drop_copies and self.__dict__.get("privacy_") is not None:
+            raise ValueError(
+                "drop_copies=True compares samples with the training rows, which the "
+                "differential privacy guarantee of this model does not cover; sample without it."
+            )
         guard = self._guard() if drop_copies else None  # no reference: fail before generating
         if random_state is None:
             seed = derive_seed(self.seed_, 3, self._sample_calls)
@@ -341,6 +414,47 @@ class GANSynthesizer(BaseEstimator):
         out = draw(n, conditions, seed)
         return out if guard is None else guard.replace_copies(out, conditions, draw, seed)
 
+    def sample_to_parquet(
+        self,
+        path: str | Path,
+        n: int,
+        *,
+        num_shards: int = 1,
+        shard_index: int | Sequence[int] | None = None,
+        jobs: int = 1,
+        conditions: Any = None,
+        random_state: Any = None,
+        rows_per_group: int = shards.DEFAULT_ROWS_PER_GROUP,
+        batch_size: int | None = None,
+        drop_copies: bool = False,
+        reference: Any = None,
+    ) -> shards.ShardReport:
+        """Write ``n`` samples as ``num_shards`` Parquet files into the folder ``path``.
+
+        Shard ``i`` is drawn from a seed derived from (``random_state``, ``i``) (by default
+        from the model's own seed), in row groups of ``rows_per_group`` rows, so the files are
+        the same whether the shards run here, in ``jobs`` local processes or anywhere else
+        (``shard_index=i``, e.g. one Slurm array task each); finished shards are skipped on a
+        rerun. ``conditions`` is a dict shared by every row. With ``drop_copies`` and ``jobs >
+        1``, ``reference`` (the training data) goes to each worker. Needs pyarrow. See
+        :mod:`tabgan.estimator.shards`.
+        """
+        check_is_fitted(self, "generator_")
+        return shards.sample_shards(
+            self,
+            path,
+            n,
+            num_shards=num_shards,
+            shard_index=shard_index,
+            jobs=jobs,
+            conditions=conditions,
+            random_state=random_state,
+            rows_per_group=rows_per_group,
+            batch_size=batch_size,
+            drop_copies=drop_copies,
+            reference=reference,
+        )
+
     def set_copy_reference(self, data: Any) -> GANSynthesizer:
         """Give the memorization guard the samples that new ones must not copy.
 
@@ -350,7 +464,13 @@ class GANSynthesizer(BaseEstimator):
         before ``sample(..., drop_copies=True)``. Only hashes are kept, in memory.
         """
         check_is_fitted(self, "generator_")
-        self._copy_guard = CopyGuard(self.adapter_, data)
+        stream = self.adapter_.open_stream(data)
+        if stream is None:
+            self._copy_guard = CopyGuard(self.adapter_, data)
+        else:  # a path or dataset: its rows are hashed batch by batch
+            self._copy_guard = CopyGuard.from_hashes(
+                self.adapter_, *stream.copy_guard_hashes(self.adapter_)
+            )
         self.training_hashes_ = self._copy_guard.hashes
         return self
 
@@ -360,7 +480,8 @@ class GANSynthesizer(BaseEstimator):
             raise ValueError(
                 "drop_copies=True compares samples with the training rows, and this model has "
                 "none: a model read by load() or unpickled carries no information about its "
-                "training rows. Call set_copy_reference(training_data) first."
+                "training rows, and a streamed fit keeps no row hashes. Call "
+                "set_copy_reference(training_data) first."
             )
         return guard
 
@@ -380,6 +501,8 @@ class GANSynthesizer(BaseEstimator):
         :meth:`set_copy_reference` for ``drop_copies`` after :meth:`load`).
         """
         check_is_fitted(self, "generator_")
+        if not distributed.is_main_process():  # under torchrun rank 0 writes, the others not
+            return Path(path)
         return persistence.write_model(self, path, history=self.history_.to_dict("records"))
 
     def save_checkpoint(self, path: str | Path) -> Path:
@@ -396,6 +519,8 @@ class GANSynthesizer(BaseEstimator):
                 "during fit); to keep the final state, fit with checkpoint_dir= or a Checkpoint "
                 "callback."
             )
+        if not distributed.is_main_process():  # under torchrun rank 0 writes, the others not
+            return Path(path)
         return persistence.write_model(self, path, trainer=trainer, history=self._history.rows)
 
     @classmethod

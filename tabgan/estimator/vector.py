@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ..engine.data import Encoded
+from ..engine.privacy import PreprocessingBudget
 from .adapters import BaseAdapter, register
 
 __all__ = ["MLPConfig", "VectorAdapter"]
@@ -123,6 +124,20 @@ class VectorAdapter(BaseAdapter):
         else:
             self.mean_ = np.zeros(arr.shape[1], np.float32)
             self.scale_ = np.ones(arr.shape[1], np.float32)
+
+    def _fit_private(
+        self, data: Any, y: Any, rng: np.random.Generator, budget: PreprocessingBudget
+    ) -> dict[str, Any]:
+        """Under differential privacy nothing is learned from the rows: ``standardize=True``
+        (each column's mean and scale) is refused; scale the data with public constants."""
+        if self.standardize:
+            raise ValueError(
+                "The vector adapter's standardize=True learns each column's mean and scale "
+                "from the rows, outside the privacy budget; use VectorAdapter(standardize=False) "
+                "with differential_privacy (scale the data with public constants first)."
+            )
+        self._fit(data, y, rng)
+        return budget.record(0.0, 0, 0.0, learned="nothing (standardize=False)")
 
     def _encode(self, data: Any, y: Any) -> Encoded:
         arr = self._check(data)

@@ -10,6 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._inputs import align_frames, resolve_metadata
+from .attacks import anonymeter_risks, membership_attack
 from .efficacy import ml_efficacy
 from .privacy import memorization
 from .quality import dcr_metrics, diagnostic_report, quality_report
@@ -58,6 +59,8 @@ def evaluate(
     max_rows: int = 10_000,
     random_state: int | None = 0,
     verbose: bool = True,
+    privacy_risk: bool = False,
+    privacy_attacks: int = 500,
 ) -> Report:
     """Measure how good and how private synthetic rows are.
 
@@ -92,6 +95,15 @@ def evaluate(
         Seeds the subsampling and the random baseline rows.
     verbose : bool, default=True
         Show a progress bar over the steps.
+    privacy_risk : bool, default=False
+        Measure disclosure risk by attacks (needs ``holdout``, the rows an attacker must tell
+        apart from training rows): a membership-inference attack (distance to the closest
+        synthetic record, training vs holdout rows: ROC AUC, 0.5 is no signal) and, when
+        anonymeter is installed, its singling-out, linkability and attribute-inference
+        risks (0 is no risk beyond the holdout's), in ``Report.privacy_risk``; see
+        :mod:`tabgan.evaluation.attacks`. A note says so when anonymeter is missing.
+    privacy_attacks : int, default=500
+        anonymeter attacks per risk (at most the holdout's rows).
 
     Returns
     -------
@@ -108,6 +120,11 @@ def evaluate(
         )
     if target is not None and holdout is None:
         raise ValueError("ML efficacy needs real rows the synthesizer never saw: pass `holdout`.")
+    if privacy_risk and holdout is None:
+        raise ValueError(
+            "privacy_risk attacks tell training rows from rows the synthesizer never saw: pass "
+            "`holdout`."
+        )
     meta = resolve_metadata(real, metadata, synthesizer)
     real, synthetic, holdout = align_frames(real, synthetic, holdout, meta)
     notes: list[str] = []
@@ -115,6 +132,8 @@ def evaluate(
     steps = ["quality", "diagnostic", "memorization", "sdmetrics DCR"]
     if target is not None:
         steps.append("ML efficacy")
+    if privacy_risk:
+        steps.append("privacy attacks")
     bar = tqdm(total=len(steps), desc="tabgan evaluate", disable=not verbose, leave=False)
 
     def step(name: str) -> None:
@@ -145,6 +164,14 @@ def evaluate(
             assert holdout is not None
             task, efficacy = ml_efficacy(real, synthetic, holdout, target, meta)
             bar.update()
+        risk = None
+        if privacy_risk:
+            step("privacy attacks")
+            assert holdout is not None
+            risk = _privacy_risk(
+                real, synthetic, holdout, meta, target, privacy_attacks, rng, notes
+            )
+            bar.update()
     finally:
         bar.close()
     history = getattr(synthesizer, "history_", None) if synthesizer is not None else None
@@ -164,4 +191,36 @@ def evaluate(
         ml_efficacy=efficacy,
         history=history,
         notes=notes,
+        privacy_risk=risk,
+        differential_privacy=_dp_record(synthesizer),
     )
+
+
+def _privacy_risk(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
+    meta: dict[str, Any],
+    target: Any,
+    n_attacks: int,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> dict[str, float]:
+    out = membership_attack(real, holdout, synthetic, meta, rng=rng)
+    try:
+        risks, risk_notes = anonymeter_risks(
+            real, synthetic, holdout, meta, target=target, n_attacks=n_attacks, rng=rng
+        )
+    except ImportError as exc:
+        notes.append(str(exc))
+        return out
+    notes.extend(risk_notes)
+    return {**out, **risks}
+
+
+def _dp_record(synthesizer: Any) -> dict[str, Any] | None:
+    """The differential-privacy record of a fitted synthesizer (``privacy_``), if any."""
+    if synthesizer is None:
+        return None
+    record = synthesizer.__dict__.get("privacy_")
+    return dict(record) if record else None

@@ -95,6 +95,23 @@ def render(report: Report) -> str:
     parts.append("</div><div>")
     image("dcr")
     parts.append("</div></div>")
+    for section, title, text in (
+        (
+            "differential_privacy",
+            "Differential privacy",
+            "The synthesizer was trained with differential privacy: the budget it spent.",
+        ),
+        (
+            "privacy_risk",
+            "Disclosure risk (attacks)",
+            "Membership attack ROC AUC (0.5: the synthetic rows do not tell training rows from "
+            "holdout rows) and anonymeter's risks (0: no risk beyond the holdout's).",
+        ),
+    ):
+        rows = mem[mem.section == section]
+        if len(rows):
+            parts.append(f"<h2>{title}</h2><p>{text}</p>")
+            parts.append(_table(rows.set_index("metric")[["value"]]))
     if report.ml_efficacy is not None:
         parts.append(
             f"<h2>Machine-learning efficacy ({html.escape(str(report.task))}, target "

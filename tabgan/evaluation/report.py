@@ -38,6 +38,14 @@ class Report:
         DCR arrays, exact-copy shares and the ``flagged`` verdict.
     privacy : dict
         sdmetrics' DCR metrics (``DCRBaselineProtection``, ``DCROverfittingProtection``).
+    privacy_risk : dict or None
+        With ``evaluate(..., privacy_risk=True)``: ``membership_auc`` (the distance-to-closest
+        record attack's ROC AUC on training vs holdout rows) and, with anonymeter installed,
+        ``singling_out_risk``, ``linkability_risk``, ``inference_risk`` (and the upper ends of
+        their 95% intervals).
+    differential_privacy : dict or None
+        The synthesizer's differential-privacy record (``GANSynthesizer.privacy_``: the
+        epsilon spent, the target, delta...) when it was passed and trained with DP.
     notes : list of str
         Warnings raised on the way and caveats (subsampling, missing holdout).
     """
@@ -57,6 +65,8 @@ class Report:
     ml_efficacy: pd.DataFrame | None = None
     history: pd.DataFrame | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
+    privacy_risk: dict[str, float] | None = None
+    differential_privacy: dict[str, Any] | None = None
 
     # -- scores -------------------------------------------------------------------------------
     @property
@@ -90,6 +100,12 @@ class Report:
             for metric, row in self.ml_efficacy.iterrows():
                 out[f"ml_{metric}_real"] = row["real"]
                 out[f"ml_{metric}_synthetic"] = row["synthetic"]
+        out.update(self.privacy_risk or {})
+        if self.differential_privacy is not None:
+            dp = self.differential_privacy
+            out["dp_epsilon"] = dp.get("epsilon")
+            out["dp_target_epsilon"] = dp.get("target_epsilon")
+            out["dp_delta"] = dp.get("delta")
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -98,6 +114,10 @@ class Report:
         for key, value in self.summary().items():
             if key.startswith("ml_"):
                 section = "ml_efficacy"
+            elif key.startswith("dp_"):
+                section = "differential_privacy"
+            elif key in (self.privacy_risk or {}):
+                section = "privacy_risk"
             elif key in ("quality_score", "column_shapes", "column_pair_trends"):
                 section = "quality"
             elif key == "diagnostic_score":

@@ -70,7 +70,10 @@ def test_encode_gives_float32_rows_without_labels() -> None:
     sampler = ad.make_sampler(enc)
     assert isinstance(sampler, ConditionalSampler) and isinstance(sampler, TrainingSampler)
     cond, info = sampler.sample_fake_conditions(8)
-    assert cond.shape == (8, ad.cond_dim) and info.shape == (8,)
+    assert cond.shape == (8, ad.cond_dim)
+    # the default partner loss: the conditional vectors and one real row's one-hot block each
+    assert isinstance(info, tuple) and torch.equal(info[0], cond)
+    assert info[1].shape == (8, ad.layout_.width - ad.layout_.n_tanh)
 
 
 def test_a_table_without_discrete_columns_uses_the_shared_sampler() -> None:
@@ -143,7 +146,8 @@ def test_restore_takes_the_state_that_0_1_saved(tmp_path) -> None:
     # 0.1 kept no column Index kind: a flat object Index of the (tuple) names
     assert ad.columns_index_ == {"kind": "flat", "dtype": "object", "names": []}
     config, again = ad._get_state()  # what 0.1 wrote, kept (newer fields at their defaults)
-    assert set(config) == {*doc["state"], "columns_index", "encode_seed"}
+    assert set(config) == {*doc["state"], "columns_index", "encode_seed", "multi_conditions"}
+    assert config["multi_conditions"] == 0.0  # 0.1 trained one-hot conditional vectors
     assert config["encode_seed"] == 0  # 0.1 encoded with default_rng(0)
     assert all(config[k] == v for k, v in doc["state"].items() if k != "transformers")
     for mine, old in zip(config["transformers"], doc["state"]["transformers"], strict=True):

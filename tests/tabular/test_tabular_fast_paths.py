@@ -231,7 +231,7 @@ def test_condition_loss_is_the_cross_entropy_of_the_conditioned_span() -> None:
             "c": rng.choice(["p", "q", "r"], n),
         }
     )
-    ad = TabularAdapter().fit(df, rng=np.random.default_rng(0))
+    ad = TabularAdapter(multi_conditions=0, partner_loss=0).fit(df, rng=np.random.default_rng(0))
     assert ad.layout_.group_by_width and len(set(ad.layout_.seg_width.tolist())) >= 3
     sampler = ad.make_sampler(ad.encode(df))
     x, cond = sampler.sample_real(300)
