@@ -196,6 +196,25 @@ def test_derived_rules_cannot_be_given_under_dp():
     assert fit(df).derived_ == []  # "auto" detects nothing under DP
 
 
+def test_constraints_are_refused_under_dp_wherever_given():
+    from tabgan.plugins.tabular.constraints import Inequality
+
+    df = table(500).assign(top=lambda d: d["income"] + 10)
+    rule = Inequality("income", "top")
+    for kw, fit_kw in [
+        ({"constraints": [rule]}, {}),
+        ({}, {"constraints": [rule]}),
+        ({}, {"metadata": {"constraints": [rule]}}),
+    ]:
+        budget = preprocessing_budget(DPConfig(epsilon=4.0))
+        with pytest.raises(ValueError, match="Constraints cannot be combined with differential"):
+            TabularAdapter(**kw).fit(df, rng=np.random.default_rng(0), privacy=budget, **fit_kw)
+    # through the estimator: the same message, before any training
+    synth = GANSynthesizer(epochs=1, differential_privacy={"epsilon": 4.0}, random_state=0)
+    with pytest.raises(ValueError, match="fit\\(..., constraints=...\\)"):
+        synth.fit(df, constraints=[rule])
+
+
 def test_discrete_column_state_keeps_the_open_slot():
     dp = fit(table(2000))
     city = column(dp, "city")
