@@ -126,7 +126,7 @@ def argn_worker(cfg_path: str) -> None:
     torch.set_num_threads(cfg["threads"])
     threads = torch.get_num_threads()
     from mostlyai.engine import TabularARGN
-    from mostlyai.engine.domain import ModelEncodingType
+    from mostlyai.engine.domain import DifferentialPrivacyConfig, ModelEncodingType
 
     train = pd.read_parquet(cfg["train"])
     enc = {
@@ -137,6 +137,13 @@ def argn_worker(cfg_path: str) -> None:
         )
         for c in train.columns
     }
+    # privacy.py's runs: its DP mode at cfg["epsilon"] (value protection: argn_share of it)
+    eps = cfg.get("epsilon")
+    dp = None
+    if eps is not None:
+        dp = DifferentialPrivacyConfig(
+            max_epsilon=eps, delta=cfg["delta"], value_protection_epsilon=cfg["argn_share"] * eps
+        )
     workspace = Path(cfg["synthetic"]).with_suffix(".ws")
     model = TabularARGN(
         max_epochs=cfg["argn_epochs"],
@@ -144,6 +151,7 @@ def argn_worker(cfg_path: str) -> None:
         device="cpu",
         tgt_encoding_types=enc,
         workspace_dir=str(workspace),
+        differential_privacy=dp,
         verbose=0,
     )
     t0 = time.perf_counter()
@@ -153,9 +161,15 @@ def argn_worker(cfg_path: str) -> None:
     syn = model.sample(n_samples=len(train))
     sample_s = time.perf_counter() - t0
     syn.to_parquet(cfg["synthetic"])
-    Path(cfg["result"]).write_text(
-        json.dumps({"fit_s": fit_s, "sample_s": sample_s, "threads": threads})
-    )
+    out = {"fit_s": fit_s, "sample_s": sample_s, "threads": threads}
+    progress = workspace / "ModelStore" / "model-data" / "progress-messages.csv"
+    if dp is not None:  # the epsilon it reports having spent (it stops when the budget is)
+        out["epsilon_spent"] = None
+        if progress.exists():
+            log = pd.read_csv(progress)
+            if "dp_eps" in log and log["dp_eps"].notna().any():
+                out["epsilon_spent"] = float(log["dp_eps"].dropna().iloc[-1])
+    Path(cfg["result"]).write_text(json.dumps(out))
 
 
 # -- generation workers (our venv) ---------------------------------------------------------------

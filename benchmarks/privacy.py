@@ -44,10 +44,8 @@ epsilon).
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,61 +56,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from fidelity import fmt, run_sub  # noqa: E402  (the ARGN worker is fidelity.py's too)
+
 MODELS = ("ours", "argn")
 LABELS = {"real": "ceiling: real holdout", "ours": "tabgan", "argn": "TabularARGN"}
 TABLES = ("adult", "credit_data")
-
-
-# -- ARGN worker: runs under the ARGN venv's interpreter; imports nothing of ours --------------
-def argn_worker(cfg_path: str) -> None:
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-    import pandas as pd
-    import torch
-
-    cfg = json.loads(Path(cfg_path).read_text())
-    torch.set_num_threads(cfg["threads"])
-    threads = torch.get_num_threads()
-    from mostlyai.engine import TabularARGN
-    from mostlyai.engine.domain import DifferentialPrivacyConfig, ModelEncodingType
-
-    train = pd.read_parquet(cfg["train"])
-    enc = {
-        c: (
-            ModelEncodingType.tabular_categorical.value
-            if cfg["metadata"]["columns"][c]["sdtype"] in ("categorical", "boolean")
-            else ModelEncodingType.tabular_numeric_auto.value
-        )
-        for c in train.columns
-    }
-    eps = cfg["epsilon"]
-    dp = None
-    if eps is not None:
-        dp = DifferentialPrivacyConfig(
-            max_epsilon=eps, delta=cfg["delta"], value_protection_epsilon=cfg["argn_share"] * eps
-        )
-    workspace = Path(cfg["synthetic"]).with_suffix(".ws")
-    model = TabularARGN(
-        max_epochs=cfg["argn_epochs"],
-        random_state=cfg["seed"],
-        device="cpu",
-        tgt_encoding_types=enc,
-        workspace_dir=str(workspace),
-        differential_privacy=dp,
-        verbose=0,
-    )
-    t0 = time.perf_counter()
-    model.fit(train)
-    fit_s = time.perf_counter() - t0
-    syn = model.sample(n_samples=len(train))
-    syn.to_parquet(cfg["synthetic"])
-    spent = None
-    progress = workspace / "ModelStore" / "model-data" / "progress-messages.csv"
-    if dp is not None and progress.exists():
-        log = pd.read_csv(progress)
-        if "dp_eps" in log and log["dp_eps"].notna().any():
-            spent = float(log["dp_eps"].dropna().iloc[-1])
-    out = {"fit_s": fit_s, "threads": threads, "epsilon_spent": spent}
-    Path(cfg["result"]).write_text(json.dumps(out))
 
 
 # -- our worker -------------------------------------------------------------------------------
@@ -201,32 +149,6 @@ def load_table(name: str, adult_rows: int):
     return _rdataset("modeldata", "credit_data"), "Status"
 
 
-def run_sub(python: str, mode: str, cfg: dict[str, Any], tmp: Path, timeout: float) -> dict:
-    cfg_path = tmp / f"cfg_{mode.strip('-')}_{cfg['tag']}.json"
-    cfg["result"] = str(tmp / f"res_{mode.strip('-')}_{cfg['tag']}.json")
-    cfg_path.write_text(json.dumps(cfg))
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = str(cfg["threads"])
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [python, __file__, mode, str(cfg_path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        return {"error": lines[-1][:200] if lines else f"exit code {proc.returncode}"}
-    res = json.loads(Path(cfg["result"]).read_text())
-    res["wall_s"] = time.perf_counter() - t0
-    return res
-
-
 def stored(folder: Path | None, tag: str) -> dict[str, Any] | None:
     """A finished row of an earlier run (``--rows-dir``), or ``None``."""
     path = None if folder is None else folder / f"{tag}.json"
@@ -240,12 +162,6 @@ def store(folder: Path | None, tag: str, row: dict[str, Any]) -> None:
     if folder is not None and "error" not in row and "status" not in row:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{tag}.json").write_text(json.dumps(row))
-
-
-def fmt(v: Any, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return f"{v:.{digits}f}"
 
 
 HEADER = [
@@ -396,6 +312,7 @@ def main() -> None:
                     dict(base, model="real", epsilon=None, tag=f"{name}_real"),
                     tmp,
                     args.timeout,
+                    script=__file__,
                 )
                 store(args.rows_dir, f"{name}_real", ceiling)
             results: list[dict[str, Any]] = [{"model": "real", "epsilon": None, **ceiling}]
@@ -413,14 +330,25 @@ def main() -> None:
                     elif model == "argn" and not args.argn_python:
                         row["status"] = "not run (no --argn-python)"
                     else:
-                        python = args.argn_python if model == "argn" else sys.executable
-                        mode = "--argn-worker" if model == "argn" else "--gen-worker"
-                        gen = run_sub(python, mode, cfg, tmp, args.timeout)
+                        # ARGN: fidelity.py's worker, in ARGN's venv; ours: this file's
+                        python, mode, script = (
+                            (args.argn_python, "--argn-worker", HERE / "fidelity.py")
+                            if model == "argn"
+                            else (sys.executable, "--gen-worker", __file__)
+                        )
+                        gen = run_sub(python, mode, cfg, tmp, args.timeout, script=script)
                         if "error" in gen:
                             row["status"] = f"failed: {gen['error']}"
                         else:
                             row.update(gen)
-                            sc = run_sub(args.score_python, "--score", cfg, tmp, args.timeout)
+                            sc = run_sub(
+                                args.score_python,
+                                "--score",
+                                cfg,
+                                tmp,
+                                args.timeout,
+                                script=__file__,
+                            )
                             if "error" in sc:
                                 row["status"] = f"scoring failed: {sc['error']}"
                             else:
@@ -483,9 +411,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--argn-worker":
-        argn_worker(sys.argv[2])
-    elif len(sys.argv) == 3 and sys.argv[1] == "--gen-worker":
+    if len(sys.argv) == 3 and sys.argv[1] == "--gen-worker":
         gen_worker(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "--score":
         score_worker(sys.argv[2])

@@ -646,13 +646,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if not _is_stdio(args.output):
         _kind(Path(args.output))
         _check_output_file(Path(args.output))
-    if args.drop_copies and args.reference is None:
-        raise CLIError(
-            "--drop-copies needs --reference TABLE (the training table): a saved model keeps "
-            "no trace of its training rows."
-        )
-    if args.reference is not None and not args.drop_copies:
-        raise CLIError("--reference is only used with --drop-copies.")
+    _check_copy_reference(args)
     if args.reference is not None and _is_stdio(args.reference):
         raise CLIError("--reference must be a file, not stdin.")
     synth = GANSynthesizer.load(args.model)
@@ -669,6 +663,17 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_copy_reference(args: argparse.Namespace) -> None:
+    """``--drop-copies`` and ``--reference`` come together."""
+    if args.drop_copies and args.reference is None:
+        raise CLIError(
+            "--drop-copies needs --reference TABLE (the training table): a saved model keeps "
+            "no trace of its training rows."
+        )
+    if args.reference is not None and not args.drop_copies:
+        raise CLIError("--reference is only used with --drop-copies.")
+
+
 def _cmd_sample_shards(args: argparse.Namespace) -> int:
     """``sample -n N -o folder/ --num-shards K``: Parquet shards (see tabgan.estimator.shards)."""
     from tabgan import GANSynthesizer
@@ -680,13 +685,7 @@ def _cmd_sample_shards(args: argparse.Namespace) -> int:
     if folder.exists() and not folder.is_dir():
         raise CLIError(f"-o {args.output!r} is a file; --num-shards writes into a folder.")
     _check_parents(folder)
-    if args.drop_copies and args.reference is None:
-        raise CLIError(
-            "--drop-copies needs --reference TABLE (the training table): a saved model keeps "
-            "no trace of its training rows."
-        )
-    if args.reference is not None and not args.drop_copies:
-        raise CLIError("--reference is only used with --drop-copies.")
+    _check_copy_reference(args)
     synth = GANSynthesizer.load(args.model)
     reference = None
     if args.reference is not None:

@@ -314,12 +314,7 @@ class TabularAdapter(BaseAdapter):
         constraints (checking them on the rows, or learning a fixed combination's set of
         combinations, would read the rows outside the budget)."""
         self._check_params()
-        sources = {
-            "TabularAdapter(constraints=...)": self.constraints,
-            "fit(..., constraints=...)": constraints,
-            'metadata["constraints"]': (metadata or {}).get("constraints"),
-        }
-        given = [k for k, v in sources.items() if v]
+        given = [k for k, v in self._given_constraints(metadata, constraints).items() if v]
         if given or on_violation is not None:
             where = ", ".join(given) if given else "fit(..., on_violation=...)"
             raise ValueError(
@@ -527,6 +522,16 @@ class TabularAdapter(BaseAdapter):
         """The constraints in use (empty when none were given)."""
         return list(self._plan.constraints)
 
+    def _given_constraints(
+        self, metadata: Mapping[str, Any] | None, constraints: list[Any] | None
+    ) -> dict[str, Any]:
+        """The three places constraints can be given, named as the user wrote them."""
+        return {
+            "TabularAdapter(constraints=...)": self.constraints,
+            "fit(..., constraints=...)": constraints,
+            'metadata["constraints"]': (metadata or {}).get("constraints"),
+        }
+
     def _fit_constraints(
         self,
         df: pd.DataFrame,
@@ -537,11 +542,7 @@ class TabularAdapter(BaseAdapter):
     ) -> pd.DataFrame:
         """Check the constraints on the training rows and plan them (:mod:`.constrained`);
         the rows that are kept."""
-        sources = {
-            "TabularAdapter(constraints=...)": self.constraints,
-            "fit(..., constraints=...)": constraints,
-            'metadata["constraints"]': (metadata or {}).get("constraints"),
-        }
+        sources = self._given_constraints(metadata, constraints)
         given = {k: v for k, v in sources.items() if v is not None}
         if len(given) > 1:
             raise ValueError(f"Constraints are given in {list(given)}; give them in one place.")

@@ -181,9 +181,9 @@ def python_types(s: pd.Series) -> set[str]:
     return kinds
 
 
-def infer_sdtype(s: pd.Series) -> str:
-    """The sdtype of one column, from its dtype and values."""
-    dtype = s.dtype
+def dtype_sdtype(dtype: Any) -> str | None:
+    """The sdtype a dtype alone decides (``None`` for an object or string column, whose values
+    decide)."""
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(dtype):
@@ -192,6 +192,14 @@ def infer_sdtype(s: pd.Series) -> str:
         return "categorical"
     if pd.api.types.is_numeric_dtype(dtype):
         return "numerical"
+    return None
+
+
+def infer_sdtype(s: pd.Series) -> str:
+    """The sdtype of one column, from its dtype and values."""
+    by_dtype = dtype_sdtype(s.dtype)
+    if by_dtype is not None:
+        return by_dtype
     kinds = python_types(s)
     if kinds == {"bool"}:
         return "boolean"

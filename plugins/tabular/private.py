@@ -54,7 +54,7 @@ from tabgan.engine.privacy import PreprocessingBudget
 
 from . import exact
 from .columns import _MISSING, ContinuousColumn, DiscreteColumn, IdColumn, _unit
-from .metadata import declared_sdtypes, merge_metadata
+from .metadata import declared_sdtypes, dtype_sdtype, merge_metadata
 from .spikes import MIN_SPIKE_ROWS
 from .values import dtype_info, from_json
 
@@ -77,27 +77,14 @@ DECIMALS_SHARE, DECIMALS_STD = 0.995, 2.0
 
 
 # -- metadata ---------------------------------------------------------------------------------
-def _dtype_sdtype(s: pd.Series) -> str:
-    """The sdtype of a column from its dtype alone (no value is looked at)."""
-    dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numerical"
-    return "categorical"
-
-
 def private_metadata(df: pd.DataFrame, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     """The sdtypes: as declared in ``metadata`` (checked as without DP), else from the dtype."""
     merged = merge_metadata(df, metadata)
     declared = declared_sdtypes(metadata, df.columns) if metadata is not None else {}
     for i, col in enumerate(df.columns):
         if col not in declared:
-            merged["columns"][col] = {"sdtype": _dtype_sdtype(df.iloc[:, i])}
+            # from the dtype alone (no value is looked at); object columns are categorical
+            merged["columns"][col] = {"sdtype": dtype_sdtype(df.dtypes.iloc[i]) or "categorical"}
     return merged
 
 
